@@ -1,0 +1,138 @@
+# tiedlab — break-and-fix labs on tied embeddings.  `make help` lists the targets.
+#
+# The same rules build the pristine library (LIBDIR=lib) and a learner's
+# workspace (LIBDIR=work/labNN, BUILD=build/ws/labNN): the lab engine
+# (tools/lab) calls this Makefile with those two variables.
+
+CC      ?= cc
+LIBDIR  ?= lib
+LAB_DIR ?=
+SAN     ?=
+
+ifeq ($(SAN),)
+  BUILD ?= build/default
+  SANFLAGS :=
+else ifeq ($(SAN),1)
+  BUILD ?= build/san
+  SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+  $(error SAN must be empty or 1, got '$(SAN)')
+endif
+
+WARN    := -std=c11 -Wall -Wextra -Wshadow -Wconversion -Wdouble-promotion \
+           -Wstrict-prototypes -Wmissing-prototypes -Werror
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -D_POSIX_C_SOURCE=200809L -MMD -MP
+LDFLAGS += $(SANFLAGS)
+LDLIBS  := -lm
+CMOCKA  := -lcmocka
+
+LIB_SRC  := $(wildcard $(LIBDIR)/*.c)
+LIB_OBJ  := $(patsubst $(LIBDIR)/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
+LIB_A    := $(BUILD)/libtiedlab.a
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_OBJ := $(patsubst tests/unit/%.c,$(BUILD)/tests/%.o,$(UNIT_SRC))
+SUPPORT  := $(BUILD)/tests/support.o
+
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+# ---- build products ---------------------------------------------------------
+
+$(BUILD)/lib/%.o: $(LIBDIR)/%.c Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tools/%.o: tools/%.c Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -c $< -o $@
+
+$(BUILD)/train: $(BUILD)/tools/train.o $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/losscheck: $(BUILD)/tools/losscheck.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%.o: tests/unit/%.c Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -Itests -c $< -o $@
+
+$(SUPPORT): tests/support.c tests/support.h Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -Itests -c $< -o $@
+
+$(BUILD)/unit_tests: $(UNIT_OBJ) $(SUPPORT) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA) $(LDLIBS)
+
+# A lab's own programs (symptoms.c, fixed.c, probe.c), built against LIBDIR.
+$(BUILD)/lab/%.o: $(LAB_DIR)/%.c Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -Itests -c $< -o $@
+
+$(BUILD)/lab/%: $(BUILD)/lab/%.o $(SUPPORT) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA) $(LDLIBS)
+
+.PRECIOUS: $(BUILD)/lab/%.o $(BUILD)/lib/%.o $(BUILD)/tools/%.o $(BUILD)/tests/%.o
+
+-include $(wildcard $(BUILD)/*/*.d)
+
+# ---- targets people type -----------------------------------------------------
+
+.PHONY: help build test check test-san verify hint check-fix reset clean
+
+help:        ## this list
+	@echo "tiedlab — one matrix for the embedding and the LM head, and how it breaks"
+	@echo
+	@echo "Learner:"
+	@echo "  make lab00 .. make labNN   create work/labNN with the bug, run it, show the symptom"
+	@echo "  make hint LAB=NN           show the next hint (one at a time)"
+	@echo "  make check-fix LAB=NN      is your fix right? plain-words verdict and your diff"
+	@echo "                             (no LAB: every lab that has a workspace)"
+	@echo "  make reset LAB=NN          back up work/labNN, then recreate it from scratch"
+	@echo "  make losscheck LOG=f.csv   verdict and plot for a loss log (PNG=out.png optional)"
+	@echo
+	@echo "Instructor and developer:"
+	@echo "  make build                 build the library, train, losscheck and unit tests"
+	@echo "  make verify                prove every lab: break reproduces, fix fixes, wrong fixes fail"
+	@echo "  make test (or make check)  the whole suite; ends with 'N passed, N failed'"
+	@echo "  make test-san              unit and lab tests under AddressSanitizer + UBSan"
+	@echo "  make clean                 remove build/ (never work/ or notes/)"
+	@echo "  make help                  this list"
+	@echo
+	@echo "Labs: $(patsubst labs/%,%,$(wildcard labs/lab[0-9][0-9]-*))"
+
+build: $(LIB_A) $(BUILD)/train $(BUILD)/losscheck $(BUILD)/unit_tests
+
+# lab00, lab01, ...: the engine checks the name and says so if there is no such lab
+lab%:
+	@tools/lab start '$*'
+
+hint:
+	@tools/lab hint '$(LAB)'
+
+check-fix:
+	@tools/lab check-fix '$(LAB)'
+
+reset:
+	@tools/lab reset '$(LAB)'
+
+verify:
+	@tools/lab verify '$(LAB)'
+
+.PHONY: losscheck
+losscheck: $(BUILD)/losscheck
+	@test -n '$(LOG)' || { echo "make losscheck: give a log, e.g. make losscheck LOG=work/lab00/.tiedlab/run.csv" >&2; exit 2; }
+	@$(BUILD)/losscheck --ascii $(if $(PNG),--plot '$(PNG)') $(LOG)
+
+test check:
+	@tests/run
+
+test-san:
+	@tests/run --san-only
+
+clean:
+	rm -rf build

@@ -1,0 +1,152 @@
+/* test_head.c — the tied head borrows E, computes H·Eᵀ, and adds into dE. */
+#include "unit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { B = 3, D = 4, V = 6 };
+
+static void randn(float *w, size_t n, uint64_t seed, float std)
+{
+    tl_rng r;
+    tl_rng_seed(&r, seed);
+    tl_init_normal(w, n, std, &r);
+}
+
+static void tied_head_borrows_E_and_dE_and_reports_the_bytes_it_saves(void **state)
+{
+    (void)state;
+    float E[V * D], dE[V * D];
+    tl_head h;
+    assert_int_equal(tl_head_tie(&h, E, dE, V, D), TL_OK);
+    assert_ptr_equal(h.W, E);
+    assert_ptr_equal(h.dW, dE);
+    assert_int_equal(tl_head_bytes_held(&h), 0);
+    assert_int_equal(tl_head_bytes_saved_by_tying(&h), 2 * V * D * sizeof(float));
+    tl_head_free(&h);   /* must not free the borrowed E */
+
+    tl_head u;
+    assert_int_equal(tl_head_create_untied(&u, V, D), TL_OK);
+    assert_ptr_not_equal(u.W, E);
+    assert_int_equal(tl_head_bytes_held(&u), 2 * V * D * sizeof(float));
+    assert_int_equal(tl_head_bytes_saved_by_tying(&u), 0);
+    tl_head_free(&u);
+    tl_head_free(NULL);
+}
+
+static void forward_is_H_times_E_transposed(void **state)
+{
+    (void)state;
+    float E[V * D], dE[V * D], H[B * D], logits[B * V], want[B * V];
+    randn(E, V * D, 1, 1.0f);
+    randn(H, B * D, 2, 1.0f);
+    tl_head h;
+    assert_int_equal(tl_head_tie(&h, E, dE, V, D), TL_OK);
+    assert_int_equal(tl_head_forward(logits, H, &h, B, D, V), TL_OK);
+    for (int b = 0; b < B; b++)
+        for (int v = 0; v < V; v++) {
+            double acc = 0;
+            for (int k = 0; k < D; k++)
+                acc += (double)H[b * D + k] * (double)E[v * D + k];   /* E[v, k] = Eᵀ[k, v] */
+            want[b * V + v] = (float)acc;
+        }
+    assert_true(tl_close("logits", logits, want, B * V, 1e-6f, 1e-5f));
+}
+
+static void shape_errors_name_the_function_and_both_sizes(void **state)
+{
+    (void)state;
+    float E[V * D], dE[V * D], H[B * D], logits[B * 2 * V];
+    tl_head h;
+    assert_int_equal(tl_head_tie(&h, E, dE, V, D), TL_OK);
+    assert_int_equal(tl_head_forward(logits, H, &h, B, D, 2 * V), TL_ESHAPE);
+    assert_true(tl_mentions(tl_last_error(), "tl_head_forward: head has 6 rows, caller expects 12 logits"));
+    assert_int_equal(tl_head_backward(H, &h, logits, H, B, D + 1, V), TL_ESHAPE);
+    assert_true(tl_mentions(tl_last_error(), "tl_head_backward"));
+    assert_true(tl_mentions(tl_last_error(), "width 4"));
+    assert_true(tl_mentions(tl_last_error(), "width 5"));
+}
+
+/* loss(H, E) = CE(H·Eᵀ, targets) */
+static double loss_of(const float *H, float *E, float *dE, const int *t)
+{
+    float logits[B * V], loss;
+    tl_head h;
+    tl_head_tie(&h, E, dE, V, D);
+    tl_head_forward(logits, H, &h, B, D, V);
+    tl_cross_entropy_forward(&loss, NULL, logits, t, B, V, V);
+    return (double)loss;
+}
+
+static void head_gradients_match_finite_differences(void **state)
+{
+    (void)state;
+    float E[V * D], dE[V * D], H[B * D], dH[B * D], logits[B * V], probs[B * V], dlogits[B * V];
+    int t[B] = { 1, 5, 1 };
+    randn(E, V * D, 3, 0.7f);
+    randn(H, B * D, 4, 0.7f);
+    memset(dE, 0, sizeof dE);
+    memset(dH, 0, sizeof dH);
+    memset(dlogits, 0, sizeof dlogits);
+    tl_head h;
+    float loss;
+    tl_head_tie(&h, E, dE, V, D);
+    tl_head_forward(logits, H, &h, B, D, V);
+    tl_cross_entropy_forward(&loss, probs, logits, t, B, V, V);
+    tl_cross_entropy_backward(dlogits, probs, t, B, V);
+    assert_int_equal(tl_head_backward(dH, &h, dlogits, H, B, D, V), TL_OK);
+
+    const float eps = 1e-2f;
+    float fdE[V * D], fdH[B * D], scratch[V * D];
+    for (int i = 0; i < V * D; i++) {
+        float keep = E[i];
+        E[i] = keep + eps; double lp = loss_of(H, E, scratch, t);
+        E[i] = keep - eps; double lm = loss_of(H, E, scratch, t);
+        E[i] = keep;
+        fdE[i] = (float)((lp - lm) / (2 * (double)eps));
+    }
+    for (int i = 0; i < B * D; i++) {
+        float keep = H[i];
+        H[i] = keep + eps; double lp = loss_of(H, E, scratch, t);
+        H[i] = keep - eps; double lm = loss_of(H, E, scratch, t);
+        H[i] = keep;
+        fdH[i] = (float)((lp - lm) / (2 * (double)eps));
+    }
+    assert_true(tl_close("dE vs finite difference", dE, fdE, V * D, 1e-3f, 2e-2f));
+    assert_true(tl_close("dH vs finite difference", dH, fdH, B * D, 1e-3f, 2e-2f));
+}
+
+static void tied_backward_adds_to_what_the_embedding_put_in_dE(void **state)
+{
+    (void)state;
+    float E[V * D], dE[V * D], want[V * D], H[B * D], dH[B * D], dlogits[B * V];
+    randn(E, V * D, 5, 1.0f);
+    randn(H, B * D, 6, 1.0f);
+    randn(dlogits, B * V, 7, 1.0f);
+    memset(dH, 0, sizeof dH);
+    tl_head h;
+    tl_head_tie(&h, E, dE, V, D);
+    memset(dE, 0, sizeof dE);
+    tl_head_backward(dH, &h, dlogits, H, B, D, V);
+    memcpy(want, dE, sizeof dE);            /* the head's share alone */
+    for (int i = 0; i < V * D; i++) {
+        want[i] += 0.5f;
+        dE[i] = 0.5f;                       /* pretend the lookup already added 0.5 */
+    }
+    memset(dH, 0, sizeof dH);
+    tl_head_backward(dH, &h, dlogits, H, B, D, V);
+    assert_true(tl_close("dE = lookup's share + head's share", dE, want, V * D, 1e-6f, 1e-6f));
+}
+
+int test_head(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(tied_head_borrows_E_and_dE_and_reports_the_bytes_it_saves),
+        cmocka_unit_test(forward_is_H_times_E_transposed),
+        cmocka_unit_test(shape_errors_name_the_function_and_both_sizes),
+        cmocka_unit_test(head_gradients_match_finite_differences),
+        cmocka_unit_test(tied_backward_adds_to_what_the_embedding_put_in_dE),
+    };
+    return cmocka_run_group_tests_name("head", tests, NULL, NULL);
+}

@@ -1,0 +1,237 @@
+/* test_model.c — the tiny tied model: init at ln(V), exact gradients, learning. */
+#include "unit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void default_config_is_tied_with_one_vocabulary(void **state)
+{
+    (void)state;
+    tl_config c = tl_config_default();
+    assert_true(c.tied);
+    assert_int_equal(c.V_in, c.V_out);
+    assert_true(c.init_std == TL_TIED_INIT_STD);
+}
+
+static double loss_at_init(size_t V)
+{
+    tl_config c = tl_config_default();
+    c.V_in = c.V_out = V;
+    c.steps = 1;
+    c.lr = 0.0f;          /* the loss of step 0 is computed before any update */
+    float loss;
+    assert_int_equal(tl_train_run(&c, 4, &loss, NULL, NULL), TL_OK);
+    return (double)loss;
+}
+
+static void loss_at_init_is_within_2_percent_of_ln_V(void **state)
+{
+    (void)state;
+    size_t Vs[] = { 256, 512 };
+    for (size_t i = 0; i < 2; i++) {
+        double L = loss_at_init(Vs[i]), lnV = log((double)Vs[i]);
+        if (fabs(L - lnV) > 0.02 * lnV)
+            fail_msg("V=%zu: loss at init %.4f, ln V %.4f", Vs[i], L, lnV);
+    }
+}
+
+/* A small model with O(1) weights, ids repeated so both paths reach one row. */
+static tl_model *small_model(int tied)
+{
+    tl_config c = tl_config_default();
+    c.V_in = c.V_out = 12;
+    c.d = 6;
+    c.hidden = 8;
+    c.batch = 5;
+    c.init_std = 0.5f;
+    c.tied = tied;
+    c.seed = 3;
+    tl_model *m;
+    assert_int_equal(tl_model_create(&m, &c), TL_OK);
+    tl_rng r;   /* move the gains off 1 so their gradient is not a special case */
+    tl_rng_seed(&r, 4);
+    for (size_t k = 0; k < c.d; k++) {
+        m->g1[k] = 0.5f + tl_rng_uniform(&r);
+        m->g2[k] = 0.5f + tl_rng_uniform(&r);
+    }
+    return m;
+}
+
+static void gradients(tl_model *m, const int *ids, const int *t, size_t B)
+{
+    float loss;
+    tl_optim_zero_grad(m->opt);
+    assert_int_equal(tl_model_forward(m, ids, B), TL_OK);
+    assert_int_equal(tl_model_loss(m, &loss, t, B), TL_OK);
+    assert_int_equal(tl_model_backward(m, t, B), TL_OK);
+}
+
+static void tied_model_gradients_match_finite_differences(void **state)
+{
+    (void)state;
+    tl_model *m = small_model(1);
+    int ids[5] = { 3, 7, 3, 11, 0 }, t[5] = { 7, 3, 3, 0, 11 };
+    gradients(m, ids, t, 5);
+    size_t d = m->cfg.d, h = m->cfg.hidden;
+    /* copies: the check re-runs forward, which must not see changed gradients */
+    float *dE = malloc(m->V * d * sizeof *dE);
+    memcpy(dE, m->dE, m->V * d * sizeof *dE);
+    assert_true(tl_gradcheck_model("dE (lookup + head)", m, m->E, dE, m->V * d, 72, ids, t, 5));
+    assert_true(tl_gradcheck_model("dW1", m, m->W1, m->dW1, h * d, 48, ids, t, 5));
+    assert_true(tl_gradcheck_model("dW2", m, m->W2, m->dW2, d * h, 48, ids, t, 5));
+    assert_true(tl_gradcheck_model("dg1", m, m->g1, m->dg1, d, 6, ids, t, 5));
+    assert_true(tl_gradcheck_model("dg2", m, m->g2, m->dg2, d, 6, ids, t, 5));
+    free(dE);
+    tl_model_destroy(m);
+}
+
+static void untied_model_gradients_match_finite_differences(void **state)
+{
+    (void)state;
+    tl_model *m = small_model(0);
+    int ids[5] = { 1, 2, 1, 9, 9 }, t[5] = { 2, 1, 9, 9, 4 };
+    gradients(m, ids, t, 5);
+    assert_ptr_not_equal(m->head.W, m->E);
+    assert_true(tl_gradcheck_model("dE (lookup only)", m, m->E, m->dE, m->V * m->cfg.d, 72, ids, t, 5));
+    assert_true(tl_gradcheck_model("head dW", m, m->head.W, m->head.dW, m->head.V * m->cfg.d, 72, ids, t, 5));
+    tl_model_destroy(m);
+}
+
+static void tied_model_counts_E_once(void **state)
+{
+    (void)state;
+    tl_config c = tl_config_default();
+    tl_model *t, *u;
+    assert_int_equal(tl_model_create(&t, &c), TL_OK);
+    c.tied = 0;
+    assert_int_equal(tl_model_create(&u, &c), TL_OK);
+    size_t V = c.V_out, d = c.d, h = c.hidden;
+    assert_int_equal(tl_model_param_count(t), V * d + 2 * d + 2 * h * d);
+    assert_int_equal(tl_model_param_count(u), 2 * V * d + 2 * d + 2 * h * d);
+    assert_int_equal(tl_head_bytes_saved_by_tying(&t->head), 2 * V * d * sizeof(float));
+    tl_model_destroy(t);
+    tl_model_destroy(u);
+    tl_model_destroy(NULL);
+}
+
+static void head_reads_the_current_E_after_training_steps(void **state)
+{
+    (void)state;
+    tl_config c = tl_config_default();
+    c.steps = 5;
+    float losses[5];
+    tl_model *m;
+    assert_int_equal(tl_train_run(&c, 4, losses, NULL, &m), TL_OK);
+    assert_ptr_equal(m->head.W, m->E);
+    int ids[2] = { 5, 200 };
+    assert_int_equal(tl_model_forward(m, ids, 2), TL_OK);
+    float *want = malloc(2 * m->V * sizeof *want);
+    for (size_t b = 0; b < 2; b++)
+        for (size_t v = 0; v < m->V; v++) {
+            double acc = 0;
+            for (size_t k = 0; k < c.d; k++)
+                acc += (double)m->h[b * c.d + k] * (double)m->E[v * c.d + k];
+            want[b * m->V + v] = (float)acc;
+        }
+    assert_true(tl_close("logits vs fresh h·Eᵀ", m->logits, want, 2 * m->V, 1e-5f, 1e-4f));
+    free(want);
+    tl_model_destroy(m);
+}
+
+static void training_gets_well_below_ln_V_toward_H(void **state)
+{
+    (void)state;
+    tl_config c = tl_config_default();
+    float *losses = malloc(c.steps * sizeof *losses);
+    double H;
+    assert_int_equal(tl_train_run(&c, 4, losses, &H, NULL), TL_OK);
+    double lnV = log((double)c.V_out), end = tl_mean(losses, c.steps - 30, c.steps);
+    print_message("loss %.3f at init, %.3f at the end; ln V %.3f, floor H %.3f\n",
+                  (double)losses[0], end, lnV, H);
+    assert_true(end < H + 0.25 * (lnV - H));
+    assert_true(end > H - 0.05);   /* no model beats the source's entropy rate */
+    free(losses);
+}
+
+static void same_seed_same_losses(void **state)
+{
+    (void)state;
+    tl_config c = tl_config_default();
+    c.steps = 20;
+    float a[20], b[20];
+    tl_train_run(&c, 4, a, NULL, NULL);
+    tl_train_run(&c, 4, b, NULL, NULL);
+    assert_memory_equal(a, b, sizeof a);
+}
+
+static void mismatched_vocabularies_fail_in_cross_entropy_naming_both(void **state)
+{
+    (void)state;
+    tl_config c = tl_config_default();
+    c.V_in = 512;
+    c.V_out = 256;
+    tl_model *m;
+    assert_int_equal(tl_model_create(&m, &c), TL_OK);
+    int ids[2] = { 1, 2 }, t[2] = { 2, 3 };
+    float loss;
+    assert_int_equal(tl_model_forward(m, ids, 2), TL_OK);
+    assert_int_equal(tl_model_loss(m, &loss, t, 2), TL_ESHAPE);
+    assert_string_equal(tl_last_error(),
+                        "tl_cross_entropy_forward: logits have 512 columns, targets need 256 classes");
+    tl_model_destroy(m);
+}
+
+static void input_id_outside_the_vocabulary_is_an_error(void **state)
+{
+    (void)state;
+    tl_config c = tl_config_default();
+    tl_model *m;
+    tl_model_create(&m, &c);
+    int ids[1] = { 256 };
+    assert_int_equal(tl_model_forward(m, ids, 1), TL_ERANGE);
+    assert_true(tl_mentions(tl_last_error(), "token id 256"));
+    assert_true(tl_mentions(tl_last_error(), "V=256"));
+    tl_model_destroy(m);
+}
+
+static void growing_the_vocabulary_reties_the_head_and_predicts_new_tokens(void **state)
+{
+    (void)state;
+    tl_config c = tl_config_default();
+    c.steps = 3;
+    float losses[3];
+    tl_model *m;
+    assert_int_equal(tl_train_run(&c, 4, losses, NULL, &m), TL_OK);
+    assert_int_equal(tl_model_grow_vocab(m, 260), TL_OK);
+    assert_int_equal(m->V, 260);
+    assert_ptr_equal(m->head.W, m->E);
+    assert_ptr_equal(m->head.dW, m->dE);
+    assert_int_equal(m->head.V, 260);
+    assert_int_equal(tl_model_param_count(m), 260 * c.d + 2 * c.d + 2 * c.hidden * c.d);
+    int ids[2] = { 259, 3 }, t[2] = { 258, 259 };
+    float loss;
+    assert_int_equal(tl_model_train_step(m, &loss, ids, t, 2), TL_OK);
+    assert_true(isfinite(loss));
+    assert_true(m->probs[258] > 1e-4f && m->probs[260 + 259] > 1e-4f);
+    assert_int_equal(tl_model_grow_vocab(m, 100), TL_ESHAPE);
+    tl_model_destroy(m);
+}
+
+int test_model(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(default_config_is_tied_with_one_vocabulary),
+        cmocka_unit_test(loss_at_init_is_within_2_percent_of_ln_V),
+        cmocka_unit_test(tied_model_gradients_match_finite_differences),
+        cmocka_unit_test(untied_model_gradients_match_finite_differences),
+        cmocka_unit_test(tied_model_counts_E_once),
+        cmocka_unit_test(head_reads_the_current_E_after_training_steps),
+        cmocka_unit_test(training_gets_well_below_ln_V_toward_H),
+        cmocka_unit_test(same_seed_same_losses),
+        cmocka_unit_test(mismatched_vocabularies_fail_in_cross_entropy_naming_both),
+        cmocka_unit_test(input_id_outside_the_vocabulary_is_an_error),
+        cmocka_unit_test(growing_the_vocabulary_reties_the_head_and_predicts_new_tokens),
+    };
+    return cmocka_run_group_tests_name("model", tests, NULL, NULL);
+}
