@@ -99,7 +99,7 @@ help:        ## this list
 	@echo "  make build                 build the library, train, losscheck and unit tests"
 	@echo "  make verify                prove every lab: break reproduces, fix fixes, wrong fixes fail"
 	@echo "  make test (or make check)  the whole suite; ends with 'N passed, N failed'"
-	@echo "  make test-san              unit and lab tests under AddressSanitizer + UBSan"
+	@echo "  make test-san              unit tests and losscheck under AddressSanitizer + UBSan"
 	@echo "  make clean                 remove build/ (never work/ or notes/)"
 	@echo "  make help                  this list"
 	@echo

@@ -48,6 +48,7 @@ static int parse_float(const char *opt, const char *s, float *out)
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* keep progress and errors in order */
     tl_config cfg = tl_config_default();
     size_t K = 4, data_seed = 42, every = 50, V = 0, seed = (size_t)cfg.seed;
     const char *log_path = NULL;

@@ -1,0 +1,210 @@
+#!/usr/bin/env bats
+# engine.bats — the learner's loop through make: lab00, hint, check-fix, reset,
+# and every way a bad request should fail. Runs in a scratch copy of the tree,
+# so the real work/ and notes/ are never touched.
+
+setup_file() {
+    export REPO="$BATS_FILE_TMPDIR/repo"
+    mkdir -p "$REPO"
+    local src
+    src=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+    # the tracked and new files, never a learner's work/ or notes
+    (cd "$src" && git ls-files -co --exclude-standard 2>/dev/null || find . -type f -not -path './build/*') |
+        grep -v -E '^(\./)?(work/|notes/lab[0-9]|build/)' |
+        (cd "$src" && tar -cf - -T -) | (cd "$REPO" && tar -xf -)
+    make -s -C "$REPO" build >/dev/null
+}
+
+setup() {
+    cd "$REPO"
+}
+
+fresh_lab00() {
+    rm -rf work notes/lab00.md
+    run make -s lab00
+    [ "$status" -eq 0 ]
+}
+
+@test "make lab00 shows the error naming 512, 256 and the call that caught it" {
+    fresh_lab00
+    [[ "$output" == *"tl_cross_entropy_forward: logits have 512 columns, targets need 256 classes"* ]]
+    [[ "$output" == *"E has 512 rows"* ]]
+    [ -f work/lab00/model.c ]
+    [ -f notes/lab00.md ]
+    grep -q '^## Predictions' notes/lab00.md
+}
+
+@test "make lab00 shows the silenced run against ln(V) with losscheck's verdict and plot" {
+    fresh_lab00
+    [[ "$output" == *"ln(V)=5.545"* ]]
+    [[ "$output" == *"NOT HEALTHY"* ]]
+    head -c 8 work/.state/lab00/demo-silenced.png | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'
+}
+
+@test "make lab00 again keeps the learner's edits and notes" {
+    fresh_lab00
+    echo '/* my edit */' >> work/lab00/model.c
+    echo 'my prediction' >> notes/lab00.md
+    run make -s lab00
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"your edits are kept"* ]]
+    grep -q 'my edit' work/lab00/model.c
+    grep -q 'my prediction' notes/lab00.md
+}
+
+@test "make hint shows one hint at a time, then the hidden cause" {
+    fresh_lab00
+    run make -s hint LAB=00
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Hint 1 of 3"* ]]
+    [[ "$output" != *"Hint 2"* ]]
+    [[ "$output" != *"tl_config_default"* ]]
+    run make -s hint LAB=0
+    [[ "$output" == *"Hint 2 of 3"* ]]
+    run make -s hint LAB=lab00
+    [[ "$output" == *"Hint 3 of 3"* ]]
+    run make -s hint LAB=00
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"hidden cause"* ]]
+    [[ "$output" == *"V_in = 512"* ]]
+}
+
+@test "check-fix fails on the untouched broken workspace and says so in words" {
+    fresh_lab00
+    run make -s check-fix LAB=00
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"NOT FIXED"* ]]
+    [[ "$output" == *"FAIL  the lab's fixed-behaviour tests fail"* ]]
+    [[ "$output" == *"Your changes: none yet"* ]]
+    grep -q '^fail' work/.state/lab00/last-check
+}
+
+@test "check-fix passes after the fix diff and shows the learner's diff" {
+    fresh_lab00
+    patch -s -p1 -d work/lab00 < fixes/lab00-vocab-mismatch.patch
+    run make -s check-fix LAB=00
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"FIXED: lab 00 passes every check"* ]]
+    [[ "$output" == *"+++ yours/model.c"* ]]
+    [[ "$output" == *"-        .V_in = 512"* ]]
+    grep -q '^pass' work/.state/lab00/last-check
+}
+
+@test "check-fix with no LAB checks every lab that has a workspace" {
+    fresh_lab00
+    patch -s -p1 -d work/lab00 < fixes/lab00-vocab-mismatch.patch
+    run make -s check-fix
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"check-fix: lab 00"* ]]
+}
+
+@test "check-fix rejects a fix that slices the logits to 256 columns" {
+    fresh_lab00
+    patch -s -p1 -d work/lab00 < tests/wrong-fixes/lab00-vocab-mismatch/slice-logits.patch
+    run make -s check-fix LAB=00
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"NOT FIXED"* ]]
+    [[ "$output" == *"memmove"* ]]   # the diff shown is the learner's own
+}
+
+@test "check-fix fails a learner's code that hangs, with a reason, in bounded time" {
+    fresh_lab00
+    patch -s -p1 -d work/lab00 < fixes/lab00-vocab-mismatch.patch
+    sed -i 's|^    memcpy(m->ids, ids, B \* sizeof \*ids);.*|&\n    for (volatile int spin = 1; spin;) {}|' work/lab00/model.c
+    grep -q 'volatile int spin' work/lab00/model.c
+    TL_TIMEOUT=2 run make -s check-fix LAB=00
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"fixed-behaviour tests fail: timed out after 2 s"* ]]
+    [[ "$output" == *"NOT FIXED"* ]]
+}
+
+@test "check-fix fails a learner's code that crashes, naming the crash" {
+    fresh_lab00
+    patch -s -p1 -d work/lab00 < fixes/lab00-vocab-mismatch.patch
+    sed -i 's|^    memcpy(m->ids, ids, B \* sizeof \*ids);.*|&\n    *(volatile int *)0 = 1;|' work/lab00/model.c
+    grep -q 'volatile int \*)0' work/lab00/model.c
+    run make -s check-fix LAB=00
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"Segmentation fault"* ]]            # cmocka's report of the test
+    [[ "$output" == *"(train: crashed with signal SEGV)"* ]]
+}
+
+@test "check-fix on code that does not compile says so and fails" {
+    fresh_lab00
+    echo 'this is not C' >> work/lab00/loss.c
+    run make -s check-fix LAB=00
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"FAIL  the library does not compile"* ]]
+}
+
+@test "reset saves the old workspace to a timestamped backup, then recreates it" {
+    fresh_lab00
+    echo '/* keep me */' >> work/lab00/embedding.c
+    echo 'my notes' >> notes/lab00.md
+    run make -s reset LAB=00
+    [ "$status" -eq 0 ]
+    backup=$(ls -d work/backups/lab00-* | head -n1)
+    grep -q 'keep me' "$backup/embedding.c"
+    ! grep -q 'keep me' work/lab00/embedding.c
+    grep -q 'my notes' notes/lab00.md
+    run make -s reset LAB=00
+    [ "$(ls -d work/backups/lab00-* | wc -l)" -eq 2 ]
+}
+
+@test "an unknown or malformed LAB is one clear line and a non-zero exit" {
+    run make -s hint LAB=99
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"tiedlab: there is no lab 99 (labs: 00"* ]]
+    run make -s lab99
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"there is no lab 99"* ]]
+    run make -s check-fix LAB=abc
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"'abc' is not a lab number"* ]]
+    run make -s hint
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"which lab?"* ]]
+}
+
+@test "check-fix without a workspace tells the learner to start the lab" {
+    rm -rf work
+    run make -s check-fix LAB=00
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"no workspace for lab 00 yet: run make lab00 first"* ]]
+    run make -s check-fix
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"no lab has a workspace yet"* ]]
+}
+
+@test "a break patch that does not apply is one line, and no workspace appears" {
+    rm -rf work
+    cp breaks/lab00-vocab-mismatch.patch "$BATS_TEST_TMPDIR/keep.patch"
+    printf 'garbage\n' > breaks/lab00-vocab-mismatch.patch
+    run make -s lab00
+    cp "$BATS_TEST_TMPDIR/keep.patch" breaks/lab00-vocab-mismatch.patch
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"tiedlab: breaks/lab00-vocab-mismatch.patch does not apply to lib/"* ]]
+    [ ! -e work/lab00 ]
+}
+
+@test "a missing tool is named with the package to install" {
+    bin="$BATS_TEST_TMPDIR/bin"
+    mkdir -p "$bin"
+    for t in bash make cc gcc timeout cat grep sed awk cut tr head basename dirname mktemp rm cp mv nproc find wc sort date; do
+        ln -sf "$(command -v "$t")" "$bin/$t"
+    done
+    PATH="$bin" run make -s lab00
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"'patch' is not installed; on Debian: sudo apt-get install patch"* ]]
+}
+
+@test "make help lists every target, and README names every one of them" {
+    run make -s help
+    [ "$status" -eq 0 ]
+    targets=$(sed -n 's/^\.PHONY: *//p' Makefile | tr ' ' '\n' | grep -v '^$')
+    for t in $targets; do
+        [[ "$output" == *"make $t"* ]] || { echo "make help lacks $t"; false; }
+        grep -q "make $t" README.md || { echo "README lacks make $t"; false; }
+    done
+    [[ "$output" == *"make lab00"* ]]
+}

@@ -1,0 +1,474 @@
+#!/usr/bin/env bats
+# Tests for tools/losscheck: each log below is built to trip exactly one
+# verdict (init vs ln V, NaN/Inf, diverging, oscillating, stuck, plateau).
+# Run: LOSSCHECK=build/losscheck bats tests/losscheck.bats
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+    if [ -z "${LOSSCHECK:-}" ]; then
+        echo "LOSSCHECK is not set: run as LOSSCHECK=path/to/losscheck bats tests/losscheck.bats" >&2
+        return 1
+    fi
+    if [ ! -x "$LOSSCHECK" ]; then
+        echo "LOSSCHECK=$LOSSCHECK is not an executable file" >&2
+        return 1
+    fi
+}
+
+setup() {
+    # Absolute, so tests may cd or change PATH.
+    LC="$(cd "$(dirname "$LOSSCHECK")" && pwd)/$(basename "$LOSSCHECK")"
+    FIX="$BATS_TEST_DIRNAME/fixtures/logs"
+    T="$BATS_TEST_TMPDIR"
+    HDR="V=256 V_in=512 V_out=256 H=1.8342 d=64 seed=1 lr=0.01"
+}
+
+# mklog FILE "HEADER" N EXPR: a trainer-style log, loss at step s = awk EXPR
+# (awk sees s, n, L = ln 256, H = 1.8342).
+mklog() {
+    local file=$1 header=$2 n=$3 expr=$4
+    {
+        printf '# tiedlab train log\n# %s\nstep,loss\n' "$header"
+        awk -v n="$n" -v H=1.8342 \
+            "BEGIN { L = log(256); for (s = 0; s < n; s++) printf \"%d,%.4f\\n\", s, ($expr) }"
+    } >"$file"
+}
+
+# A healthy run: ln 256 decaying to 0.1 nat above the floor, tiny wiggle.
+HEALTHY_EXPR='H + 0.1 + (L - H - 0.1) * exp(-s / 40) + 0.01 * sin(s)'
+
+# replace_loss FILE FROM_STEP WORD: loss from that step on becomes WORD (nan, inf...).
+replace_loss() {
+    awk -F, -v OFS=, -v k="$2" -v w="$3" '/^[0-9]/ && $1 >= k { $2 = w } 1' "$1" >"$1.tmp"
+    mv "$1.tmp" "$1"
+}
+
+has() { # output contains $1
+    [[ "$output" == *"$1"* ]] && return 0
+    printf 'expected stdout to contain: %s\n--- stdout was:\n%s\n' "$1" "$output" >&2
+    return 1
+}
+
+lacks() {
+    [[ "$output" != *"$1"* ]] && return 0
+    printf 'expected stdout NOT to contain: %s\n--- stdout was:\n%s\n' "$1" "$output" >&2
+    return 1
+}
+
+err_has() {
+    [[ "$stderr" == *"$1"* ]] && return 0
+    printf 'expected stderr to contain: %s\n--- stderr was:\n%s\n' "$1" "$stderr" >&2
+    return 1
+}
+
+status_is() {
+    [ "$status" -eq "$1" ] && return 0
+    printf 'expected exit %s, got %s\n--- stdout:\n%s\n--- stderr:\n%s\n' \
+        "$1" "$status" "$output" "${stderr:-}" >&2
+    return 1
+}
+
+need_gnuplot() {
+    command -v gnuplot >/dev/null || skip "gnuplot is not installed"
+}
+
+# ---- verdicts ----
+
+@test "healthy run: init at ln(256), learns to near the floor, exit 0" {
+    mklog "$T/healthy.csv" "$HDR" 300 "$HEALTHY_EXPR"
+    run --separate-stderr "$LC" "$T/healthy.csv"
+    status_is 0
+    has "healthy.csv: init loss 5.545 ≈ ln(256) = 5.545 (+0.0%): healthy init"
+    has "learned: end loss 1.93"
+    has "vs floor H = 1.834 (gap 0.10"
+    has "healthy.csv: HEALTHY"
+    lacks "NOT HEALTHY"
+    [ -z "$stderr" ]
+}
+
+@test "init far above ln V: logits too large, exit 1 even though it learns" {
+    mklog "$T/high.csv" "V=256 H=1.8342" 300 '2 + 19.9 * exp(-s / 20)'
+    run --separate-stderr "$LC" "$T/high.csv"
+    status_is 1
+    has "init loss 21.900 is far above ln(256) = 5.545 (3.9x): logits too large at init — check the init scale"
+    has "learned: end loss 2.000"
+    has "high.csv: NOT HEALTHY (init too high)"
+}
+
+@test "init at ln(512) with V=256: wrong vocabulary size" {
+    mklog "$T/wrongv.csv" "$HDR" 300 'H + 0.1 + (log(512) - H - 0.1) * exp(-s / 40)'
+    run --separate-stderr "$LC" "$T/wrongv.csv"
+    status_is 1
+    has "init loss 6.238 ≈ ln(512) = 6.238, not ln(256) = 5.545: the logits span 512 classes — wrong vocabulary size"
+    has "wrongv.csv: NOT HEALTHY (wrong vocabulary)"
+    lacks "far above"
+}
+
+@test "init above ln V but matching no other vocabulary: init too high, not wrong vocabulary" {
+    # Same 6.238 start, but the header names no V'=512.
+    mklog "$T/noother.csv" "V=256 H=1.8342" 300 'H + 0.1 + (log(512) - H - 0.1) * exp(-s / 40)'
+    run --separate-stderr "$LC" "$T/noother.csv"
+    status_is 1
+    has "far above ln(256) = 5.545 (1.1x)"
+    lacks "wrong vocabulary"
+}
+
+@test "init below ln V: not at chance at step 0" {
+    mklog "$T/low.csv" "V=256 H=1.8342" 300 'H + 0.1 + (3.1 - H - 0.1) * exp(-s / 40)'
+    run --separate-stderr "$LC" "$T/low.csv"
+    status_is 1
+    has "init loss 3.100 is below ln(256) = 5.545: the model is not at chance at step 0"
+    has "low.csv: NOT HEALTHY (init too low)"
+}
+
+@test "flat at 5.54: stuck near ln(256)" {
+    mklog "$T/stuck.csv" "V=256 H=1.8342" 300 '5.54 + 0.005 * sin(s)'
+    run --separate-stderr "$LC" "$T/stuck.csv"
+    status_is 1
+    has "healthy init"
+    has "stuck near ln(256) = 5.545: end loss 5.540 after 299 steps — not learning"
+    has "stuck.csv: NOT HEALTHY (stuck)"
+    lacks "learned"
+    lacks "plateau"
+}
+
+@test "NaN at step 57: reported with the last finite loss, curve not judged" {
+    mklog "$T/nan.csv" "V=256 H=1.8342" 100 "$HEALTHY_EXPR"
+    replace_loss "$T/nan.csv" 57 nan
+    expected=$(awk -F, '$1 == 56 { printf "%.3f", $2 }' "$T/nan.csv")
+    run --separate-stderr "$LC" "$T/nan.csv"
+    status_is 1
+    has "loss became NaN at step 57 (last finite loss $expected at step 56)"
+    has "healthy init"
+    has "nan.csv: NOT HEALTHY (NaN)"
+    lacks "learned"
+    lacks "stuck"
+}
+
+@test "NaN spelled NaN and -nan is still NaN" {
+    mklog "$T/a.csv" "V=256 H=1.8342" 100 "$HEALTHY_EXPR"
+    replace_loss "$T/a.csv" 40 NaN
+    mklog "$T/b.csv" "V=256 H=1.8342" 100 "$HEALTHY_EXPR"
+    replace_loss "$T/b.csv" 41 -nan
+    run --separate-stderr "$LC" "$T/a.csv" "$T/b.csv"
+    status_is 1
+    has "a.csv: loss became NaN at step 40"
+    has "b.csv: loss became NaN at step 41"
+}
+
+@test "Inf and -Inf are findings, not parse errors" {
+    mklog "$T/inf.csv" "V=256 H=1.8342" 100 "$HEALTHY_EXPR"
+    replace_loss "$T/inf.csv" 30 inf
+    mklog "$T/ninf.csv" "V=256 H=1.8342" 100 "$HEALTHY_EXPR"
+    replace_loss "$T/ninf.csv" 31 -inf
+    run --separate-stderr "$LC" "$T/inf.csv" "$T/ninf.csv"
+    status_is 1
+    has "inf.csv: loss became Inf at step 30 (last finite loss"
+    has "ninf.csv: loss became -Inf at step 31"
+    has "inf.csv: NOT HEALTHY (Inf)"
+    [ -z "$stderr" ]
+}
+
+@test "NaN in the very first row: no init check" {
+    printf '# V=256\n0,nan\n1,nan\n' >"$T/nan0.csv"
+    run --separate-stderr "$LC" "$T/nan0.csv"
+    status_is 1
+    has "loss is NaN at step 0"
+    lacks "init loss"
+}
+
+@test "falls to 2.31 at step 120 then climbs: diverging" {
+    mklog "$T/div.csv" "V=256 H=1.8342" 300 \
+        '(s <= 120) ? L - (L - 2.31) * s / 120 : 2.31 + (4.9 - 2.31) * (s - 120) / 179'
+    run --separate-stderr "$LC" "$T/div.csv"
+    status_is 1
+    has "diverging: loss fell to 2.310 at step 120 then rose to 4.69"
+    has "div.csv: NOT HEALTHY (diverging)"
+    lacks "learned"
+}
+
+@test "diverging back up past ln V is diverging, not stuck" {
+    mklog "$T/blowup.csv" "V=256 H=1.8342" 300 \
+        '(s <= 100) ? L - (L - 2.0) * s / 100 : 2.0 + 6.0 * (s - 100) / 199'
+    run --separate-stderr "$LC" "$T/blowup.csv"
+    status_is 1
+    has "diverging: loss fell to 2.000 at step 100"
+    lacks "stuck"
+    has "blowup.csv: NOT HEALTHY (diverging)"
+}
+
+@test "a small late bump is not divergence" {
+    # Rises 0.2 nats off its minimum at the end: under the 0.5-nat threshold.
+    mklog "$T/bump.csv" "V=256 H=1.8342" 300 \
+        '(s <= 250) ? H + 0.1 + (L - H - 0.1) * exp(-s / 30) : H + 0.1 + 0.2 * (s - 250) / 49'
+    run --separate-stderr "$LC" "$T/bump.csv"
+    status_is 0
+    lacks "diverging"
+}
+
+@test "tiny vocabulary: a 0.25-nat rise off the minimum is still noise" {
+    # V=4: ln 4 = 1.386, falls to 0.5, ends ~0.25 higher.  Under half a nat:
+    # not divergence, even though it is more than a quarter of what was learned.
+    mklog "$T/v4.csv" "V=4" 300 '(s <= 200) ? 0.5 + 0.886 * (1 - s / 200) : 0.5 + 0.3 * (s - 200) / 99'
+    run --separate-stderr "$LC" "$T/v4.csv"
+    status_is 0
+    has "init loss 1.386 ≈ ln(4) = 1.386"
+    lacks "diverging"
+}
+
+@test "swinging by 1.6 nats per step in the second half: oscillating" {
+    mklog "$T/osc.csv" "V=256 H=1.8342" 300 \
+        '(s < 150) ? H + 0.1 + (L - H - 0.1) * exp(-s / 20) : H + 0.5 + ((s % 2) ? 0.8 : -0.8)'
+    run --separate-stderr "$LC" "$T/osc.csv"
+    status_is 1
+    has "oscillating: loss swings by ±1.600 per step in the second half"
+    has "osc.csv: NOT HEALTHY (oscillating)"
+}
+
+@test "levels off at 3.9 with H=1.834: plateau above floor" {
+    mklog "$T/plat.csv" "V=256 H=1.8342" 300 '3.9 + (L - 3.9) * exp(-s / 30)'
+    run --separate-stderr "$LC" "$T/plat.csv"
+    status_is 1
+    has "plateau above floor: end loss 3.900 vs floor H = 1.834 (gap 2.066 nats, 56% of the way from floor to ln V)"
+    has "plat.csv: NOT HEALTHY (plateau above floor)"
+}
+
+@test "no H: plateau check skipped and said so; --floor turns it on" {
+    mklog "$T/plat.csv" "V=256" 300 '3.9 + (L - 3.9) * exp(-s / 30)'
+    run --separate-stderr "$LC" "$T/plat.csv"
+    status_is 0
+    has "learned: end loss 3.900, down from 5.545 (no floor H in header: plateau check skipped)"
+    run --separate-stderr "$LC" --floor 1.8342 "$T/plat.csv"
+    status_is 1
+    has "plateau above floor: end loss 3.900 vs floor H = 1.834"
+}
+
+@test "a single row: only the init check" {
+    printf '# V=256 H=1.8342\nstep,loss\n0,5.5502\n' >"$T/one.csv"
+    run --separate-stderr "$LC" "$T/one.csv"
+    status_is 0
+    has "init loss 5.550 ≈ ln(256) = 5.545 (+0.1%): healthy init"
+    has "one.csv: HEALTHY"
+    [ "${#lines[@]}" -eq 2 ]
+}
+
+# ---- options ----
+
+@test "--vocab overrides the header V" {
+    # Header says 512, the loss says 256.
+    mklog "$T/v.csv" "V=512 H=1.8342" 300 "$HEALTHY_EXPR"
+    run --separate-stderr "$LC" "$T/v.csv"
+    status_is 1
+    has "is below ln(512) = 6.238"
+    run --separate-stderr "$LC" --vocab 256 "$T/v.csv"
+    status_is 0
+    has "init loss 5.545 ≈ ln(256) = 5.545 (+0.0%): healthy init"
+    run --separate-stderr "$LC" --vocab=256 "$T/v.csv"
+    status_is 0
+}
+
+@test "--vocab supplies V when the header has none" {
+    run --separate-stderr "$LC" --vocab 256 "$FIX/no_vocab.csv"
+    status_is 1 # 3 rows flat at chance: stuck, but judged
+    has "init loss 5.546 ≈ ln(256) = 5.545"
+    has "stuck near ln(256)"
+}
+
+@test "--tol widens what counts as ln V at init" {
+    mklog "$T/tol.csv" "V=256 H=1.8342" 300 'H + 0.1 + (5.80 - H - 0.1) * exp(-s / 40)'
+    run --separate-stderr "$LC" "$T/tol.csv"
+    status_is 1
+    has "init loss 5.800 is far above ln(256)"
+    run --separate-stderr "$LC" --tol 0.05 "$T/tol.csv"
+    status_is 0
+    has "init loss 5.800 ≈ ln(256) = 5.545 (+4.6%): healthy init"
+}
+
+@test "-q prints only the verdict lines" {
+    mklog "$T/healthy.csv" "$HDR" 300 "$HEALTHY_EXPR"
+    mklog "$T/stuck.csv" "V=256 H=1.8342" 300 '5.54 + 0.005 * sin(s)'
+    run --separate-stderr "$LC" -q "$T/healthy.csv" "$T/stuck.csv"
+    status_is 1
+    [ "${#lines[@]}" -eq 2 ]
+    [ "${lines[0]}" = "$T/healthy.csv: HEALTHY" ]
+    [ "${lines[1]}" = "$T/stuck.csv: NOT HEALTHY (stuck)" ]
+}
+
+@test "several files: one healthy, one not -> both reported, exit 1" {
+    mklog "$T/good.csv" "$HDR" 300 "$HEALTHY_EXPR"
+    mklog "$T/bad.csv" "$HDR" 300 'H + 0.1 + (log(512) - H - 0.1) * exp(-s / 40)'
+    run --separate-stderr "$LC" "$T/good.csv" "$T/bad.csv"
+    status_is 1
+    has "good.csv: HEALTHY"
+    has "bad.csv: NOT HEALTHY (wrong vocabulary)"
+    # Files are reported in command-line order.
+    [[ "$output" == *"good.csv: HEALTHY"*"bad.csv: init loss"* ]]
+}
+
+@test "-h prints usage and exits 0" {
+    run --separate-stderr "$LC" -h
+    status_is 0
+    has "usage: losscheck"
+    run --separate-stderr "$LC" --help
+    status_is 0
+}
+
+@test "unknown option: usage on stderr, exit 2" {
+    run --separate-stderr "$LC" --frobnicate x.csv
+    status_is 2
+    err_has "usage: losscheck"
+    [ -z "$output" ]
+}
+
+@test "bad option values and no files: exit 2" {
+    mklog "$T/h.csv" "$HDR" 10 "$HEALTHY_EXPR"
+    for args in "--tol 2" "--tol x" "--vocab 1" "--vocab 25x" "--floor -1" "--vocab"; do
+        # shellcheck disable=SC2086
+        run --separate-stderr "$LC" $args "$T/h.csv"
+        [ "$status" -eq 2 ] || { echo "args '$args' gave exit $status"; return 1; }
+    done
+    run --separate-stderr "$LC"
+    status_is 2
+    err_has "usage:"
+}
+
+# ---- input format ----
+
+@test "CRLF, blank lines, comments and a 10000-char comment: same verdicts as the LF file" {
+    mklog "$T/lf.csv" "$HDR" 300 "$HEALTHY_EXPR"
+    long=$(printf '#%010000d' 0)
+    awk -v long="$long" '{ print } NR == 10 { print ""; print "# checkpoint saved" }
+        NR == 50 { print "   "; print long } END { print "" }' "$T/lf.csv" |
+        sed 's/$/\r/' >"$T/crlf.csv"
+    grep -q $'\r$' "$T/crlf.csv"
+    run --separate-stderr "$LC" "$T/lf.csv"
+    status_is 0
+    lf_out=${output//lf.csv/X}
+    run --separate-stderr "$LC" "$T/crlf.csv"
+    status_is 0
+    [ -z "$stderr" ]
+    crlf_out=${output//crlf.csv/X}
+    [ "$lf_out" = "$crlf_out" ] || { diff <(echo "$lf_out") <(echo "$crlf_out"); return 1; }
+}
+
+@test "a non-number loss is an error with FILE:LINE, exit 2" {
+    run --separate-stderr "$LC" "$FIX/bad_loss.csv"
+    status_is 2
+    err_has "losscheck: $FIX/bad_loss.csv:6: "
+    err_has "5.4S10"
+    [ -z "$output" ]
+}
+
+@test "a row with three columns is an error with FILE:LINE" {
+    run --separate-stderr "$LC" "$FIX/bad_columns.csv"
+    status_is 2
+    err_has "bad_columns.csv:5: expected 2 columns"
+}
+
+@test "a step that is not an integer is an error with FILE:LINE" {
+    run --separate-stderr "$LC" "$FIX/bad_step.csv"
+    status_is 2
+    err_has "bad_step.csv:6: step \"0.5\" is not an integer"
+}
+
+@test "a garbage line longer than 4096 chars is an error at its own line" {
+    mklog "$T/long.csv" "$HDR" 20 "$HEALTHY_EXPR"
+    printf '7,%05000d\n' 1 | tr 0 x >>"$T/long.csv"
+    run --separate-stderr "$LC" "$T/long.csv"
+    status_is 2
+    err_has "long.csv:24: loss"
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+}
+
+@test "a header with no data rows is an error" {
+    run --separate-stderr "$LC" "$FIX/header_only.csv"
+    status_is 2
+    err_has "header_only.csv:"
+    err_has "no data rows"
+}
+
+@test "missing file: one line on stderr, exit 2" {
+    run --separate-stderr "$LC" "$T/nope.csv"
+    status_is 2
+    err_has "nope.csv"
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+}
+
+@test "no V anywhere: one line on stderr, exit 2" {
+    run --separate-stderr "$LC" "$FIX/no_vocab.csv"
+    status_is 2
+    err_has "no_vocab.csv"
+    err_has "--vocab"
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+}
+
+@test "one bad file among good ones: the good one is still judged, exit 2" {
+    mklog "$T/good.csv" "$HDR" 300 "$HEALTHY_EXPR"
+    run --separate-stderr "$LC" "$T/good.csv" "$FIX/bad_loss.csv"
+    status_is 2
+    has "good.csv: HEALTHY"
+    err_has "bad_loss.csv:6:"
+}
+
+# ---- plots ----
+
+@test "--plot writes a PNG and removes its temp files" {
+    need_gnuplot
+    mklog "$T/healthy.csv" "$HDR" 300 "$HEALTHY_EXPR"
+    mklog "$T/stuck.csv" "V=256 H=1.8342" 300 '5.54 + 0.005 * sin(s)'
+    mkdir "$T/tmp"
+    run --separate-stderr env TMPDIR="$T/tmp" "$LC" --plot "$T/x.png" "$T/healthy.csv" "$T/stuck.csv"
+    status_is 1
+    has "healthy.csv: HEALTHY"
+    [ -z "$stderr" ] || { echo "stderr: $stderr"; return 1; }
+    [ "$(head -c 8 "$T/x.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]
+    [ -z "$(ls -A "$T/tmp")" ] || { ls -la "$T/tmp"; return 1; }
+}
+
+@test "--ascii draws the runs with ln(V), ln(V') and H labels" {
+    need_gnuplot
+    mklog "$T/wrongv.csv" "$HDR" 300 'H + 0.1 + (log(512) - H - 0.1) * exp(-s / 40)'
+    run --separate-stderr "$LC" --ascii "$T/wrongv.csv"
+    status_is 1
+    has "ln(V)=5.545"
+    has "ln(V')=6.238"
+    has "H=1.834"
+    has "wrongv.csv"
+    has "step"
+    has "wrongv.csv: NOT HEALTHY (wrong vocabulary)"
+    [ "${#lines[@]}" -gt 15 ]
+}
+
+@test "without gnuplot on PATH: verdicts still print, install hint, exit from verdicts" {
+    mklog "$T/healthy.csv" "$HDR" 300 "$HEALTHY_EXPR"
+    mklog "$T/stuck.csv" "V=256 H=1.8342" 300 '5.54 + 0.005 * sin(s)'
+    hint="losscheck: gnuplot not found; install it with: sudo apt-get install gnuplot-nox"
+
+    run --separate-stderr env PATH=/nonexistent "$LC" --plot "$T/x.png" "$T/healthy.csv"
+    status_is 0
+    has "healthy.csv: HEALTHY"
+    [ "$stderr" = "$hint" ]
+    [ ! -e "$T/x.png" ]
+
+    run --separate-stderr env PATH=/nonexistent "$LC" --ascii "$T/stuck.csv"
+    status_is 1
+    has "stuck near ln(256)"
+    [ "$stderr" = "$hint" ]
+}
+
+@test "gnuplot failing: one-line note, no PNG left, exit from verdicts" {
+    mklog "$T/healthy.csv" "$HDR" 300 "$HEALTHY_EXPR"
+    mkdir "$T/bin" "$T/tmp"
+    printf '#!/bin/sh\necho "line 3: unknown terminal" >&2\necho "more noise" >&2\nexit 1\n' \
+        >"$T/bin/gnuplot"
+    chmod +x "$T/bin/gnuplot"
+    run --separate-stderr env PATH="$T/bin" TMPDIR="$T/tmp" "$LC" --plot "$T/x.png" "$T/healthy.csv"
+    status_is 0
+    has "healthy.csv: HEALTHY"
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+    err_has "losscheck: gnuplot failed"
+    err_has "line 3: unknown terminal"
+    [ ! -e "$T/x.png" ]
+    [ -z "$(ls -A "$T/tmp")" ]
+}
