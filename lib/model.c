@@ -3,7 +3,7 @@
  *   x = E[id]                      embedding (E is [V, d])
  *   y = x + W2 · silu(W1 · rmsnorm(x; g1))
  *   h = rmsnorm(y; g2)
- *   logits = h · Eᵀ                the same E, read as the head
+ *   logits = c·tanh(h · Eᵀ / c)     the same E, read as the head; c = softcap
  *
  * One token of context is enough to reach the Markov source's floor H, so a
  * healthy run goes from ln(V) at step 0 down toward H.
@@ -20,7 +20,7 @@ tl_config tl_config_default(void)
 {
     return (tl_config){
         .V_in = 256, .V_out = 256, .d = 64, .hidden = 128,
-        .init_std = TL_TIED_INIT_STD, .lr = 1e-2f,
+        .init_std = TL_TIED_INIT_STD, .softcap = TL_SOFTCAP_DEFAULT, .lr = 1e-2f,
         .steps = 300, .batch = 64, .seed = 1, .tied = 1, .optim = TL_ADAM,
     };
 }
@@ -155,6 +155,8 @@ tl_err tl_model_create(tl_model **out, const tl_config *cfg)
     if (cfg->V_in == 0 || cfg->V_out == 0 || cfg->d == 0 || cfg->hidden == 0 || cfg->batch == 0)
         return tl_fail(TL_EINVAL, "tl_model_create: zero size (V_in=%zu, V_out=%zu, d=%zu, hidden=%zu, batch=%zu)",
                        cfg->V_in, cfg->V_out, cfg->d, cfg->hidden, cfg->batch);
+    if (!(cfg->softcap >= 0.0f) || !isfinite(cfg->softcap))
+        return tl_fail(TL_EINVAL, "tl_model_create: softcap %g is not a finite cap >= 0 (0 = off)", (double)cfg->softcap);
     if (!(cfg->init_std >= 0.0f) || !isfinite(cfg->init_std))
         return tl_fail(TL_EINVAL, "tl_model_create: init_std %g is not a finite std >= 0", (double)cfg->init_std);
     tl_model *m = calloc(1, sizeof *m);
@@ -238,7 +240,12 @@ tl_err tl_model_forward(tl_model *m, const int *ids, size_t B)
     for (size_t i = 0; i < B * d; i++)
         m->y[i] += m->x[i];
     rmsnorm_forward(m->h, m->r2, m->y, m->g2, B, d);
-    return tl_head_forward(m->logits, m->h, &m->head, B, d, m->head.V);
+    err = tl_head_forward(m->logits, m->h, &m->head, B, d, m->head.V);
+    float c = m->cfg.softcap;
+    if (!err && c > 0.0f)
+        for (size_t i = 0; i < B * m->head.V; i++)
+            m->logits[i] = c * tanhf(m->logits[i] / c);
+    return err;
 }
 
 tl_err tl_model_loss(tl_model *m, float *loss, const int *targets, size_t B)
@@ -259,6 +266,12 @@ tl_err tl_model_backward(tl_model *m, const int *targets, size_t B)
     memset(m->dy, 0, B * d * sizeof(float));
     memset(m->dn1, 0, B * d * sizeof(float));
     tl_err err = tl_cross_entropy_backward(m->dlogits, m->probs, targets, B, V);
+    float c = m->cfg.softcap;
+    if (!err && c > 0.0f)
+        for (size_t i = 0; i < B * V; i++) {
+            float t = m->logits[i] / c;          /* tanh(z / c), from the capped logit */
+            m->dlogits[i] *= 1.0f - t * t;
+        }
     if (!err)
         err = tl_head_backward(m->dh, &m->head, m->dlogits, m->h, B, d, V);   /* into dE when tied */
     if (err)

@@ -158,12 +158,17 @@ void   tl_markov_destroy(tl_markov *mk);
 
 /* ---- model: embedding -> RMSNorm + MLP block (residual) -> RMSNorm -> head -- */
 
+/* Gemma 2's final-logit cap: c·tanh(z/c) is ≈ z while |z| << c and never
+ * exceeds c, so one runaway logit cannot dominate the softmax. */
+#define TL_SOFTCAP_DEFAULT 30.0f
+
 typedef struct {
     size_t V_in;     /* rows of E: ids the embedding accepts */
     size_t V_out;    /* classes the targets come from (the data's vocabulary) */
     size_t d;        /* width */
     size_t hidden;   /* MLP width */
     float init_std;  /* std of E */
+    float softcap;   /* logits = c·tanh(z / c) with c = softcap; 0 turns it off */
     float lr;
     size_t steps, batch;
     uint64_t seed;

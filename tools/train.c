@@ -16,8 +16,9 @@
 static void usage(FILE *f)
 {
     fputs("usage: train [--steps N] [--batch B] [--lr X] [--seed S] [--V V] [--d D]\n"
-          "             [--hidden N] [--init-std X] [--successors K] [--data-seed S]\n"
-          "             [--untied] [--sgd] [--log FILE] [--every N] [--quiet]\n", f);
+          "             [--hidden N] [--init-std X] [--softcap C] [--successors K]\n"
+          "             [--data-seed S] [--untied] [--sgd] [--log FILE] [--every N]\n"
+          "             [--quiet]\n", f);
 }
 
 static int parse_size(const char *opt, const char *s, size_t *out)
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--d")) bad = parse_size(a, v, &cfg.d);
         else if (!strcmp(a, "--hidden")) bad = parse_size(a, v, &cfg.hidden);
         else if (!strcmp(a, "--init-std")) bad = parse_float(a, v, &cfg.init_std);
+        else if (!strcmp(a, "--softcap")) bad = parse_float(a, v, &cfg.softcap);
         else if (!strcmp(a, "--successors")) bad = parse_size(a, v, &K);
         else if (!strcmp(a, "--data-seed")) bad = parse_size(a, v, &data_seed);
         else if (!strcmp(a, "--every")) bad = parse_size(a, v, &every);
@@ -121,10 +123,10 @@ int main(int argc, char **argv)
     double H = tl_markov_entropy_rate(mk);
     if (logf) {
         fprintf(logf, "# tiedlab train log\n");
-        fprintf(logf, "# V=%zu V_in=%zu V_out=%zu H=%.4f d=%zu hidden=%zu init_std=%g lr=%g "
+        fprintf(logf, "# V=%zu V_in=%zu V_out=%zu H=%.4f d=%zu hidden=%zu init_std=%g softcap=%g lr=%g "
                      "batch=%zu steps=%zu seed=%zu tied=%d\n",
                 cfg.V_out, cfg.V_in, cfg.V_out, H, cfg.d, cfg.hidden, (double)cfg.init_std,
-                (double)cfg.lr, cfg.batch, cfg.steps, seed, cfg.tied);
+                (double)cfg.softcap, (double)cfg.lr, cfg.batch, cfg.steps, seed, cfg.tied);
         fprintf(logf, "step,loss\n");
     }
     if (!quiet)

@@ -12,6 +12,7 @@ static void default_config_is_tied_with_one_vocabulary(void **state)
     assert_true(c.tied);
     assert_int_equal(c.V_in, c.V_out);
     assert_true(c.init_std == TL_TIED_INIT_STD);
+    assert_true(c.softcap == TL_SOFTCAP_DEFAULT);
 }
 
 static double loss_at_init(size_t V)
@@ -98,6 +99,28 @@ static void untied_model_gradients_match_finite_differences(void **state)
     tl_model_destroy(m);
 }
 
+static void softcap_bounds_the_logits_and_keeps_gradients_exact(void **state)
+{
+    (void)state;
+    tl_model *m = small_model(1);
+    m->cfg.softcap = 1.5f;
+    for (size_t i = 0; i < m->V * m->cfg.d; i++)
+        m->E[i] *= 4.0f;                 /* logits well beyond the cap */
+    int ids[5] = { 3, 7, 3, 11, 0 }, t[5] = { 7, 3, 3, 0, 11 };
+    gradients(m, ids, t, 5);
+    float big = 0;
+    for (size_t i = 0; i < 5 * m->V; i++) {
+        assert_true(fabsf(m->logits[i]) <= 1.5f);
+        big = fabsf(m->logits[i]) > big ? fabsf(m->logits[i]) : big;
+    }
+    assert_true(big > 1.2f);             /* the cap is actually in play */
+    float *dE = malloc(m->V * m->cfg.d * sizeof *dE);
+    memcpy(dE, m->dE, m->V * m->cfg.d * sizeof *dE);
+    assert_true(tl_gradcheck_model("dE through the softcap", m, m->E, dE, m->V * m->cfg.d, 72, ids, t, 5));
+    free(dE);
+    tl_model_destroy(m);
+}
+
 static void tied_model_counts_E_once(void **state)
 {
     (void)state;
@@ -120,6 +143,7 @@ static void head_reads_the_current_E_after_training_steps(void **state)
     (void)state;
     tl_config c = tl_config_default();
     c.steps = 5;
+    c.softcap = 0.0f;                    /* compare the raw h·Eᵀ */
     float losses[5];
     tl_model *m;
     assert_int_equal(tl_train_run(&c, 4, losses, NULL, &m), TL_OK);
@@ -225,6 +249,7 @@ int test_model(void)
         cmocka_unit_test(loss_at_init_is_within_2_percent_of_ln_V),
         cmocka_unit_test(tied_model_gradients_match_finite_differences),
         cmocka_unit_test(untied_model_gradients_match_finite_differences),
+        cmocka_unit_test(softcap_bounds_the_logits_and_keeps_gradients_exact),
         cmocka_unit_test(tied_model_counts_E_once),
         cmocka_unit_test(head_reads_the_current_E_after_training_steps),
         cmocka_unit_test(training_gets_well_below_ln_V_toward_H),
