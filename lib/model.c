@@ -316,15 +316,19 @@ tl_err tl_model_grow_vocab(tl_model *m, size_t V_new)
     if (V_new < m->V)
         return tl_fail(TL_ESHAPE, "tl_model_grow_vocab: cannot shrink from V=%zu to V=%zu", m->V, V_new);
     size_t d = m->cfg.d, V_old = m->V;
-    float *E = realloc(m->E, V_new * d * sizeof *E);
-    if (!E)
+    /* new buffers, then free the old ones: like a framework's resize, E moves,
+     * and anything still holding the old pointer holds freed memory */
+    float *E = malloc(V_new * d * sizeof *E), *dE = calloc(V_new * d, sizeof *dE);
+    if (!E || !dE) {
+        free(E);
+        free(dE);
         return tl_fail(TL_ENOMEM, "tl_model_grow_vocab: cannot grow E to %zu x %zu", V_new, d);
+    }
+    memcpy(E, m->E, V_old * d * sizeof *E);
+    free(m->E);
+    free(m->dE);
     m->E = E;
-    float *dE = realloc(m->dE, V_new * d * sizeof *dE);
-    if (!dE)
-        return tl_fail(TL_ENOMEM, "tl_model_grow_vocab: cannot grow dE to %zu x %zu", V_new, d);
     m->dE = dE;
-    memset(m->dE, 0, V_new * d * sizeof *dE);
     tl_rng rng;
     tl_rng_seed(&rng, m->cfg.seed ^ (uint64_t)V_new);
     tl_init_normal(m->E + V_old * d, (V_new - V_old) * d, m->cfg.init_std, &rng);

@@ -208,8 +208,8 @@ tl_err tl_model_train_step(tl_model *m, float *loss, const int *ids,
                            const int *targets, size_t B);
 /* Distinct trainable floats (a tied E counts once). */
 size_t tl_model_param_count(const tl_model *m);
-/* Grow the vocabulary to V_new rows (e.g. added special tokens): E and dE are
- * reallocated, new rows drawn at init_std, the head re-tied to the new E, and
+/* Grow the vocabulary to V_new rows (e.g. added special tokens): E and dE move
+ * to new memory (the old is freed), new rows are drawn at init_std, the head re-tied to the new E, and
  * the optimizer rebuilt over the new buffers (its Adam moments restart). */
 tl_err tl_model_grow_vocab(tl_model *m, size_t V_new);
 
