@@ -8,7 +8,22 @@
 
 #include "tiedlab.h"
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* Run a cmocka group (like cmocka_run_group_tests_name) and then print
+ * "tiedlab-done <nonce> <failed>", with the nonce the harness passed in
+ * TL_NONCE (read and removed before any test runs). A program that stops
+ * early, even with exit status 0, never prints it, and code under test does
+ * not know the nonce, so printing "PASS" cannot fake it. */
+#define tl_run_tests(name, tests) tl_run_group((name), (tests), sizeof(tests) / sizeof((tests)[0]))
+int tl_run_group(const char *name, const struct CMUnitTest *tests, size_t n);
+/* The two halves, for a main that runs several groups. */
+void tl_nonce_take(void);
+void tl_nonce_done(int failed);
 
 /* Worst |got - want| - (atol + rtol*|want|) over n elements; prints the worst
  * index and both values when it is > 0. Returns 1 when all are within. */

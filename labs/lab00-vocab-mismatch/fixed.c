@@ -51,5 +51,5 @@ int main(void)
         cmocka_unit_test(tied_default_model_counts_256_rows_once),
         cmocka_unit_test(default_model_trains_from_ln_256),
     };
-    return cmocka_run_group_tests_name("lab00 fixed", tests, NULL, NULL);
+    return tl_run_tests("lab00 fixed", tests);
 }

@@ -64,5 +64,5 @@ int main(void)
         cmocka_unit_test(E_has_512_rows_for_256_token_data),
         cmocka_unit_test(loss_over_the_heads_columns_starts_at_ln_512),
     };
-    return cmocka_run_group_tests_name("lab00 symptoms", tests, NULL, NULL);
+    return tl_run_tests("lab00 symptoms", tests);
 }

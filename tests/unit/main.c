@@ -4,6 +4,7 @@
 int main(void)
 {
     int failed = 0;
+    tl_nonce_take();
     failed += test_err_rng();
     failed += test_embedding();
     failed += test_head();
@@ -11,5 +12,6 @@ int main(void)
     failed += test_optim();
     failed += test_data();
     failed += test_model();
+    tl_nonce_done(failed);
     return failed ? 1 : 0;
 }
