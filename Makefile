@@ -82,7 +82,8 @@ $(BUILD)/lab/%: $(BUILD)/lab/%.o $(SUPPORT) $(LIB_A)
 
 # ---- targets people type -----------------------------------------------------
 
-.PHONY: help build test check test-san verify hint check-fix reset clean
+.PHONY: help build test check test-san verify hint check-fix reset clean status \
+        grade grade-all autograder classroom new-lab
 
 help:        ## this list
 	@echo "tiedlab — one matrix for the embedding and the LM head, and how it breaks"
@@ -94,10 +95,16 @@ help:        ## this list
 	@echo "                             (no LAB: every lab that has a workspace)"
 	@echo "  make reset LAB=NN          back up work/labNN, then recreate it from scratch"
 	@echo "  make losscheck LOG=f.csv   verdict and plot for a loss log (PNG=out.png optional)"
+	@echo "  make status                every lab: state, hints shown, prediction written, last check"
 	@echo
 	@echo "Instructor and developer:"
 	@echo "  make build                 build the library, train, losscheck and unit tests"
 	@echo "  make verify                prove every lab: break reproduces, fix fixes, wrong fixes fail"
+	@echo "  make grade                 grade this tree (SUBMISSION=dir for another; RESULTS=dir)"
+	@echo "  make grade-all SUBMISSIONS=dir/   grade every learner folder in parallel; gradebook CSV"
+	@echo "  make autograder            build/autograder.zip for Gradescope"
+	@echo "  make classroom             .github/workflows/classroom.yml for GitHub Classroom"
+	@echo "  make new-lab NAME=slug     scaffold the next lab with every part to fill in"
 	@echo "  make test (or make check)  the whole suite; ends with 'N passed, N failed'"
 	@echo "  make test-san              unit tests and losscheck under AddressSanitizer + UBSan"
 	@echo "  make clean                 remove build/ (never work/ or notes/)"
@@ -122,6 +129,26 @@ reset:
 
 verify:
 	@tools/lab verify '$(LAB)'
+
+status:
+	@tools/lab status
+
+SUBMISSION ?= .
+RESULTS    ?= build/grade
+grade:
+	@tools/grade '$(SUBMISSION)' '$(RESULTS)'
+
+grade-all:
+	@tools/grade-all '$(SUBMISSIONS)' '$(if $(filter build/grade,$(RESULTS)),build/grade-all,$(RESULTS))'
+
+autograder:
+	@tools/package-autograder build/autograder.zip
+
+classroom:
+	@tools/classroom .github/workflows/classroom.yml
+
+new-lab:
+	@tools/lab new-lab '$(NAME)'
 
 .PHONY: losscheck
 losscheck: $(BUILD)/losscheck

@@ -3,15 +3,11 @@
 # and every way a bad request should fail. Runs in a scratch copy of the tree,
 # so the real work/ and notes/ are never touched.
 
+load helpers
+
 setup_file() {
     export REPO="$BATS_FILE_TMPDIR/repo"
-    mkdir -p "$REPO"
-    local src
-    src=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-    # the tracked and new files, never a learner's work/ or notes
-    (cd "$src" && git ls-files -co --exclude-standard 2>/dev/null || find . -type f -not -path './build/*') |
-        grep -v -E '^(\./)?(work/|notes/lab[0-9]|build/)' |
-        (cd "$src" && tar -cf - -T -) | (cd "$REPO" && tar -xf -)
+    copy_tree "$REPO"
     make -s -C "$REPO" build >/dev/null
 }
 

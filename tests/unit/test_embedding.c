@@ -25,7 +25,7 @@ static void forward_copies_row_id_of_E(void **state)
 static void id_equal_to_V_is_out_of_range_naming_id_and_V(void **state)
 {
     (void)state;
-    float E[V * D], out[2 * D];
+    float E[(V + 1) * D], out[2 * D];   /* a spare row: a wrong bound reads it, not the stack */
     fill(E);
     int ids[2] = { 1, V };
     assert_int_equal(tl_embedding_forward(out, ids, E, 2, D, V), TL_ERANGE);
