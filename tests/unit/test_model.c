@@ -87,6 +87,29 @@ static void tied_model_gradients_match_finite_differences(void **state)
     tl_model_destroy(m);
 }
 
+/* Two backward passes without zeroing must give twice every gradient: each
+ * path adds, nothing clears a buffer that another path has written. */
+static void gradients_accumulate_over_two_backward_passes(void **state)
+{
+    (void)state;
+    tl_model *m = small_model(1);
+    int ids[5] = { 3, 7, 3, 11, 0 }, t[5] = { 7, 3, 3, 0, 11 };
+    size_t nE = m->V * m->cfg.d, nW1 = m->cfg.hidden * m->cfg.d;
+    gradients(m, ids, t, 5);
+    float *once = malloc((nE + nW1) * sizeof *once), *twice = malloc((nE + nW1) * sizeof *twice);
+    memcpy(once, m->dE, nE * sizeof *once);
+    memcpy(once + nE, m->dW1, nW1 * sizeof *once);
+    for (size_t i = 0; i < nE + nW1; i++)
+        once[i] *= 2.0f;
+    assert_int_equal(tl_model_backward(m, t, 5), TL_OK);   /* no zero_grad in between */
+    memcpy(twice, m->dE, nE * sizeof *twice);
+    memcpy(twice + nE, m->dW1, nW1 * sizeof *twice);
+    assert_true(tl_close("dE and dW1 after two backward passes", twice, once, nE + nW1, 1e-6f, 1e-5f));
+    free(once);
+    free(twice);
+    tl_model_destroy(m);
+}
+
 static void untied_model_gradients_match_finite_differences(void **state)
 {
     (void)state;
@@ -248,6 +271,7 @@ int test_model(void)
         cmocka_unit_test(default_config_is_tied_with_one_vocabulary),
         cmocka_unit_test(loss_at_init_is_within_2_percent_of_ln_V),
         cmocka_unit_test(tied_model_gradients_match_finite_differences),
+        cmocka_unit_test(gradients_accumulate_over_two_backward_passes),
         cmocka_unit_test(untied_model_gradients_match_finite_differences),
         cmocka_unit_test(softcap_bounds_the_logits_and_keeps_gradients_exact),
         cmocka_unit_test(tied_model_counts_E_once),
