@@ -57,6 +57,11 @@ $(BUILD)/train: $(BUILD)/tools/train.o $(LIB_A)
 $(BUILD)/losscheck: $(BUILD)/tools/losscheck.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Spanish messages (engine and losscheck): one catalog, po/es.po
+$(BUILD)/locale/%/LC_MESSAGES/tiedlab.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt -c -o $@ $<
+
 $(BUILD)/tests/%.o: tests/unit/%.c Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -Itests -c $< -o $@
@@ -112,7 +117,7 @@ help:        ## this list
 	@echo
 	@echo "Labs: $(patsubst labs/%,%,$(wildcard labs/lab[0-9][0-9]-*))"
 
-build: $(LIB_A) $(BUILD)/train $(BUILD)/losscheck $(BUILD)/unit_tests
+build: $(LIB_A) $(BUILD)/train $(BUILD)/losscheck $(BUILD)/unit_tests $(BUILD)/locale/es/LC_MESSAGES/tiedlab.mo
 
 # lab00, lab01, ...: the engine checks the name and says so if there is no such lab
 lab%:

@@ -207,3 +207,85 @@ fresh_lab00() {
     done
     [[ "$output" == *"make lab00"* ]]
 }
+
+@test "lab00 in Spanish shows the Spanish text and the same 512/256 error" {
+    rm -rf work notes/lab00.md
+    run make -s lab00 TL_LANG=es
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Una matriz, dos vocabularios"* ]]
+    [[ "$output" == *"Predice"* ]] || [[ "$output" == *"predices"* ]]
+    [[ "$output" == *"tl_cross_entropy_forward: logits have 512 columns, targets need 256 classes"* ]]
+    [[ "$output" == *"ln(V)=5.545"* ]]
+    grep -q '^## Predicciones' notes/lab00.md
+}
+
+@test "the language follows LANG, and an explicit TL_LANG is remembered per workspace" {
+    rm -rf work notes/lab00.md
+    LANG=es_ES.UTF-8 run make -s hint LAB=00
+    [[ "$output" == *"Pista 1 de 3"* ]]
+    LANG=C run make -s hint LAB=00
+    [[ "$output" == *"Hint 2 of 3"* ]]
+    rm -rf work
+    make -s lab00 TL_LANG=es >/dev/null
+    LANG=C run make -s hint LAB=00
+    [[ "$output" == *"Pista 1 de 3"* ]]
+    LANG=es_ES.UTF-8 run make -s hint LAB=00 TL_LANG=en
+    [[ "$output" == *"Hint 2 of 3"* ]]
+    LANG=es_ES.UTF-8 run make -s hint LAB=00
+    [[ "$output" == *"Hint 3 of 3"* ]]
+}
+
+@test "check-fix gives the same exit codes in both languages" {
+    rm -rf work notes/lab00.md
+    make -s lab00 >/dev/null
+    LANG=C run make -s check-fix LAB=00
+    en=$status
+    LANG=es_ES.UTF-8 run make -s check-fix LAB=00
+    [ "$status" -eq "$en" ] && [ "$status" -ne 0 ]
+    [[ "$output" == *"SIN CORREGIR"* ]]
+    patch -s -p1 -d work/lab00 < fixes/lab00-vocab-mismatch.patch
+    LANG=C run make -s check-fix LAB=00
+    [ "$status" -eq 0 ]
+    LANG=es_ES.UTF-8 run make -s check-fix LAB=00
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"CORREGIDO: el lab 00"* ]]
+    [[ "$output" == *"Causa oculta"* ]] || [[ "$output" == *"V_in = 512"* ]]
+}
+
+@test "a missing translation falls back to English with a one-line note" {
+    rm -rf work notes/lab00.md
+    mv labs/lab00-vocab-mismatch/hints.es "$BATS_TEST_TMPDIR/hints.es"
+    TL_LANG=es run make -s hint LAB=00
+    mv "$BATS_TEST_TMPDIR/hints.es" labs/lab00-vocab-mismatch/hints.es
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Pista 1 de 3"* ]]
+    [[ "$output" == *"aún no hay traducción al español de labs/lab00-vocab-mismatch/hints/1.md"* ]]
+    [[ "$output" == *"Where is the number 512 decided?"* ]]
+    [ "$(printf '%s\n' "$output" | grep -c 'aún no hay traducción')" -eq 1 ]
+}
+
+@test "errors for a bad LAB are translated too" {
+    LANG=es_ES.UTF-8 run make -s hint LAB=99
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"tiedlab: no existe el lab 99"* ]]
+}
+
+@test "verify fails when a lab lacks a Spanish section or hint" {
+    cp labs/lab00-vocab-mismatch/lab.es.md "$BATS_TEST_TMPDIR/keep.md"
+    sed -i '/^## Causa oculta/,/^## Por qué/{/^## Por qué/!d}' labs/lab00-vocab-mismatch/lab.es.md
+    run tools/lab verify 00
+    cp "$BATS_TEST_TMPDIR/keep.md" labs/lab00-vocab-mismatch/lab.es.md
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"lab.es.md lacks section(s): 'Causa oculta'"* ]]
+}
+
+@test "every engine message has its Spanish translation in po/es.po" {
+    command -v xgettext >/dev/null || skip "xgettext (gettext) is not installed"
+    xgettext -k -L Shell --keyword=_ --keyword=_f --keyword=sayf --keyword=dief --from-code=UTF-8 \
+        -o "$BATS_TEST_TMPDIR/engine.pot" tools/lab
+    [ "$(grep -c '^msgid' "$BATS_TEST_TMPDIR/engine.pot")" -gt 50 ]
+    msgcmp po/es.po "$BATS_TEST_TMPDIR/engine.pot"
+    run msgfmt -c --statistics -o /dev/null po/es.po
+    [ "$status" -eq 0 ]
+    [[ "$output" != *untranslated* ]] && [[ "$output" != *fuzzy* ]]
+}

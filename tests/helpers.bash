@@ -1,6 +1,10 @@
 # helpers.bash — shared by the bats files: a scratch copy of the tree, so tests
 # never touch the real work/, notes/ or build/.
 
+# English unless a test asks for Spanish, whatever the machine's locale
+unset TL_LANG LC_ALL LC_MESSAGES LANGUAGE
+export LANG=C.UTF-8
+
 # copy_tree DEST: the tracked and new files, never a learner's work/ or notes
 copy_tree() {
     local src

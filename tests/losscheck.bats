@@ -22,6 +22,9 @@ setup() {
     FIX="$BATS_TEST_DIRNAME/fixtures/logs"
     T="$BATS_TEST_TMPDIR"
     HDR="V=256 V_in=512 V_out=256 H=1.8342 d=64 seed=1 lr=0.01"
+    # The tests below expect English unless they ask for a language (lang_run):
+    # a Spanish LANG or a stray TL_LOCALEDIR in the caller's shell must not leak in.
+    export TL_LANG=en
 }
 
 # mklog FILE "HEADER" N EXPR: a trainer-style log, loss at step s = awk EXPR
@@ -471,4 +474,243 @@ need_gnuplot() {
     err_has "line 3: unknown terminal"
     [ ! -e "$T/x.png" ]
     [ -z "$(ls -A "$T/tmp")" ]
+}
+
+# ---- languages ----
+
+PO_ES="$BATS_TEST_DIRNAME/../po/es.po"
+
+# es_catalog: compile the Spanish catalog into $T/locale and point LOCALEDIR at it.
+es_catalog() {
+    command -v msgfmt >/dev/null || skip "msgfmt (gettext) is not installed"
+    LOCALEDIR="$T/locale"
+    mkdir -p "$LOCALEDIR/es/LC_MESSAGES"
+    msgfmt -c -o "$LOCALEDIR/es/LC_MESSAGES/tiedlab.mo" "$PO_ES"
+}
+
+# lang_run [VAR=VALUE...] -- ARGS...: run losscheck with TL_LOCALEDIR=$LOCALEDIR and
+# no language variable set except the ones given.
+lang_run() {
+    local vars=()
+    while [ "$1" != -- ]; do
+        vars+=("$1")
+        shift
+    done
+    shift
+    run --separate-stderr env -u TL_LANG -u LC_ALL -u LC_MESSAGES -u LANG -u LANGUAGE \
+        TL_LOCALEDIR="$LOCALEDIR" "${vars[@]}" "$LC" "$@"
+}
+
+# same_numbers TEXT1 TEXT2: both hold the same numbers, in the same order, byte for byte.
+same_numbers() {
+    local a b
+    a=$(grep -oE '[0-9]+(\.[0-9]+)?' <<<"$1")
+    b=$(grep -oE '[0-9]+(\.[0-9]+)?' <<<"$2")
+    [ -n "$a" ] && [ "$a" = "$b" ] && return 0
+    printf 'numbers differ:\n--- first:\n%s\n--- second:\n%s\n' "$1" "$2" >&2
+    diff <(echo "$a") <(echo "$b") >&2
+    return 1
+}
+
+WRONGV_EXPR='H + 0.1 + (log(512) - H - 0.1) * exp(-s / 40)'
+
+@test "TL_LANG=es: healthy run in Spanish, same numbers and exit code as in English" {
+    es_catalog
+    mklog "$T/healthy.csv" "$HDR" 300 "$HEALTHY_EXPR"
+    lang_run TL_LANG=en -- "$T/healthy.csv"
+    status_is 0
+    has "healthy init"
+    en_status=$status en_out=$output
+    lang_run TL_LANG=es -- "$T/healthy.csv"
+    status_is "$en_status"
+    has "healthy.csv: pérdida inicial 5.545 ≈ ln(256) = 5.545 (+0.0%): inicialización sana"
+    has "healthy.csv: aprendió: pérdida final 1.93"
+    has "frente al suelo H = 1.834 (diferencia de 0.10"
+    has "healthy.csv: HEALTHY"
+    lacks "init loss"
+    lacks "learned"
+    [ "${#lines[@]}" -eq 3 ]
+    same_numbers "$en_out" "$output"
+    [ -z "$stderr" ]
+}
+
+@test "TL_LANG=es: wrong vocabulary in Spanish, same numbers and exit code as in English" {
+    es_catalog
+    mklog "$T/wrongv.csv" "$HDR" 300 "$WRONGV_EXPR"
+    lang_run TL_LANG=en -- "$T/wrongv.csv"
+    status_is 1
+    en_status=$status en_out=$output
+    lang_run TL_LANG=es -- "$T/wrongv.csv"
+    status_is "$en_status"
+    has "wrongv.csv: pérdida inicial 6.238 ≈ ln(512) = 6.238, no ln(256) = 5.545: los logits abarcan 512 clases — tamaño de vocabulario incorrecto"
+    has "wrongv.csv: NOT HEALTHY (vocabulario incorrecto)"
+    lacks "wrong vocabulary"
+    same_numbers "$en_out" "$output"
+}
+
+@test "TL_LANG=es: NaN in Spanish, same numbers and exit code as in English" {
+    es_catalog
+    mklog "$T/nan.csv" "V=256 H=1.8342" 100 "$HEALTHY_EXPR"
+    replace_loss "$T/nan.csv" 57 nan
+    expected=$(awk -F, '$1 == 56 { printf "%.3f", $2 }' "$T/nan.csv")
+    lang_run TL_LANG=en -- "$T/nan.csv"
+    status_is 1
+    en_status=$status en_out=$output
+    lang_run TL_LANG=es -- "$T/nan.csv"
+    status_is "$en_status"
+    has "nan.csv: la pérdida se volvió NaN en el paso 57 (última pérdida finita: $expected, en el paso 56)"
+    has "inicialización sana"
+    has "nan.csv: NOT HEALTHY (NaN)"
+    same_numbers "$en_out" "$output"
+}
+
+@test "TL_LANG=es: a garbage file still exits 2 with FILE:LINE, message in Spanish" {
+    es_catalog
+    lang_run TL_LANG=en -- "$FIX/bad_loss.csv"
+    status_is 2
+    en_stderr=$stderr
+    lang_run TL_LANG=es -- "$FIX/bad_loss.csv"
+    status_is 2
+    [ -z "$output" ]
+    err_has "losscheck: $FIX/bad_loss.csv:6: la pérdida \"5.4S10\" no es un número"
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+    same_numbers "$en_stderr" "$stderr"
+    lang_run TL_LANG=es -- "$FIX/bad_columns.csv"
+    status_is 2
+    err_has "bad_columns.csv:5: se esperaban 2 columnas \"step,loss\""
+}
+
+@test "TL_LANG=es -q: the verdict lines keep the HEALTHY / NOT HEALTHY status words" {
+    es_catalog
+    mklog "$T/healthy.csv" "$HDR" 300 "$HEALTHY_EXPR"
+    mklog "$T/stuck.csv" "V=256 H=1.8342" 300 '5.54 + 0.005 * sin(s)'
+    lang_run TL_LANG=es -- -q "$T/healthy.csv" "$T/stuck.csv"
+    status_is 1
+    [ "${#lines[@]}" -eq 2 ]
+    [ "${lines[0]}" = "$T/healthy.csv: HEALTHY" ]
+    [ "${lines[1]}" = "$T/stuck.csv: NOT HEALTHY (estancada)" ]
+}
+
+@test "LANG, LC_ALL or LC_MESSAGES naming a missing es_ES locale give Spanish" {
+    es_catalog
+    mklog "$T/wrongv.csv" "$HDR" 300 "$WRONGV_EXPR"
+    # An empty variable does not count: the next one in line decides.
+    for v in "LANG=es_ES.UTF-8" "LC_ALL=es_ES.UTF-8" "LC_MESSAGES=es_ES.UTF-8" "LANG=es_MX" \
+        "TL_LANG= LC_ALL= LANG=es_ES.UTF-8"; do
+        # shellcheck disable=SC2086
+        lang_run $v -- "$T/wrongv.csv"
+        [ "$status" -eq 1 ] || { echo "with $v: exit $status"; return 1; }
+        has "NOT HEALTHY (vocabulario incorrecto)" || { echo "with $v"; return 1; }
+        has "pérdida inicial 6.238 ≈ ln(512)" || { echo "with $v"; return 1; }
+    done
+}
+
+@test "LC_ALL=C, TL_LANG=en or a stray LANGUAGE=es: English" {
+    es_catalog
+    mklog "$T/wrongv.csv" "$HDR" 300 "$WRONGV_EXPR"
+    for vs in "LC_ALL=C" "LC_ALL=C LANG=es_ES.UTF-8" "TL_LANG=en LANG=es_ES.UTF-8" \
+        "TL_LANG=en LC_ALL=es_ES.UTF-8" "LC_ALL=C.UTF-8 LANGUAGE=es" "LANGUAGE=es"; do
+        # shellcheck disable=SC2086
+        lang_run $vs -- "$T/wrongv.csv"
+        [ "$status" -eq 1 ] || { echo "with $vs: exit $status"; return 1; }
+        has "the logits span 512 classes — wrong vocabulary size" || { echo "with $vs"; return 1; }
+        lacks "vocabulario" || { echo "with $vs"; return 1; }
+    done
+}
+
+@test "TL_LANG=es with no catalog in TL_LOCALEDIR: English, same exit codes" {
+    mkdir "$T/empty"
+    LOCALEDIR="$T/empty"
+    mklog "$T/wrongv.csv" "$HDR" 300 "$WRONGV_EXPR"
+    lang_run TL_LANG=es -- "$T/wrongv.csv"
+    status_is 1
+    has "wrong vocabulary size"
+    has "wrongv.csv: NOT HEALTHY (wrong vocabulary)"
+    [ -z "$stderr" ]
+    lang_run TL_LANG=es -- "$FIX/bad_loss.csv"
+    status_is 2
+    err_has "bad_loss.csv:6: loss \"5.4S10\" is not a number"
+}
+
+@test "without TL_LOCALEDIR the catalog is found in locale/ next to the executable" {
+    es_catalog
+    mklog "$T/wrongv.csv" "$HDR" 300 "$WRONGV_EXPR"
+    mkdir -p "$T/inst" "$T/links"
+    cp "$LC" "$T/inst/losscheck"
+    cp -r "$T/locale" "$T/inst/locale"
+    ln -s "$T/inst/losscheck" "$T/links/losscheck"
+    LC="$T/links/losscheck" # through a symlink: the real executable's directory counts
+    LOCALEDIR=
+    lang_run TL_LANG=es -- "$T/wrongv.csv"
+    status_is 1
+    has "wrongv.csv: NOT HEALTHY (vocabulario incorrecto)"
+    LC="$T/inst/losscheck"
+    lang_run TL_LANG=en -- "$T/wrongv.csv"
+    has "wrongv.csv: NOT HEALTHY (wrong vocabulary)"
+}
+
+@test "an installed es_ES locale: numbers still print and parse as 5.545, TL_LANG=en still wins" {
+    es_catalog
+    command -v localedef >/dev/null || skip "localedef is not installed"
+    mkdir "$T/loc"
+    localedef -i es_ES -f UTF-8 "$T/loc/es_ES.UTF-8" >/dev/null 2>&1 || true
+    [ "$(LOCPATH="$T/loc" LC_ALL=es_ES.UTF-8 locale decimal_point 2>/dev/null)" = "," ] ||
+        skip "cannot build an es_ES.UTF-8 locale here (no locale sources?)"
+    mklog "$T/wrongv.csv" "$HDR" 300 "$WRONGV_EXPR"
+    lang_run LOCPATH="$T/loc" LANG=es_ES.UTF-8 -- "$T/wrongv.csv" "$T/nope.csv"
+    status_is 2
+    has "wrongv.csv: pérdida inicial 6.238 ≈ ln(512) = 6.238, no ln(256) = 5.545"
+    has "frente al suelo H = 1.834"
+    has "wrongv.csv: NOT HEALTHY (vocabulario incorrecto)"
+    err_has "nope.csv: no se puede abrir"
+    lang_run LOCPATH="$T/loc" LANG=es_ES.UTF-8 TL_LANG=en -- "$T/wrongv.csv" "$T/nope.csv"
+    status_is 2
+    has "wrong vocabulary size"
+    lacks "pérdida"
+    err_has "nope.csv: cannot open: No such file or directory"
+}
+
+@test "TL_LANG=es: usage, option errors and the gnuplot hint are in Spanish" {
+    es_catalog
+    lang_run TL_LANG=es -- -h
+    status_is 0
+    has "uso: losscheck [--vocab V] [--floor H] [--tol FRACCIÓN]"
+    has "(por defecto 0.03)"
+    lang_run TL_LANG=es -- --tol 2 x.csv
+    status_is 2
+    err_has "losscheck: --tol 2: se esperaba una fracción entre 0 y 1"
+    err_has "uso: losscheck"
+    lang_run TL_LANG=es -- --frobnicate x.csv
+    status_is 2
+    err_has "losscheck: opción desconocida: --frobnicate"
+    mklog "$T/healthy.csv" "$HDR" 300 "$HEALTHY_EXPR"
+    lang_run TL_LANG=es PATH=/nonexistent -- --plot "$T/x.png" "$T/healthy.csv"
+    status_is 0
+    [ "$stderr" = "losscheck: no se encontró gnuplot; instálalo con: sudo apt-get install gnuplot-nox" ]
+}
+
+@test "TL_LANG=es --ascii: Spanish axis title, ln(V) and H labels unchanged" {
+    need_gnuplot
+    es_catalog
+    mklog "$T/wrongv.csv" "$HDR" 300 "$WRONGV_EXPR"
+    lang_run TL_LANG=es -- --ascii "$T/wrongv.csv"
+    status_is 1
+    has "paso"
+    has "ln(V)=5.545"
+    has "ln(V')=6.238"
+    has "H=1.834"
+    [ -z "$stderr" ]
+}
+
+@test "the Spanish catalog has every message of losscheck.c, none fuzzy or untranslated" {
+    for t in xgettext msgcmp msgfmt; do
+        command -v "$t" >/dev/null || skip "$t (gettext) is not installed"
+    done
+    xgettext -L C --keyword=_ --from-code=UTF-8 -o "$T/lc.pot" "$BATS_TEST_DIRNAME/../tools/losscheck.c"
+    run --separate-stderr msgcmp "$PO_ES" "$T/lc.pot"
+    status_is 0
+    run --separate-stderr msgfmt -c --statistics -o "$T/x.mo" "$PO_ES"
+    status_is 0
+    err_has "translated messages."
+    [[ "$stderr" != *fuzzy* && "$stderr" != *untranslated* ]] || { echo "$stderr"; return 1; }
 }

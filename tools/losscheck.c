@@ -4,9 +4,16 @@
  * near zero, softmax is near uniform, so its cross-entropy is ln(V).  An
  * init loss of ln(V') for some other vocabulary size V' in the run means the
  * logits span the wrong vocabulary; anything far above means oversized logits.
+ *
+ * Messages are in English, or in Spanish when TL_LANG (else LC_ALL, else
+ * LC_MESSAGES, else LANG) starts with "es" and the "tiedlab" gettext catalog
+ * is found (in $TL_LOCALEDIR, else in locale/ next to the executable).
+ * Numbers print the same in every language.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libintl.h>
+#include <locale.h>
 #include <math.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -20,6 +27,9 @@
 #include <unistd.h>
 
 extern char **environ;
+
+#define _(s) gettext(s)
+#define TEXT_DOMAIN "tiedlab"
 
 /* Thresholds.  Every number that decides a verdict lives here. */
 static const double DEFAULT_TOL = 0.03;      /* init logits of std s add only ~s^2/2 nats: 3% is generous */
@@ -36,10 +46,12 @@ static const long MIN_VOCAB = 2;             /* ln(1) = 0: a one-class softmax h
 static const int PNG_WIDTH = 900, PNG_HEIGHT = 560; /* readable on a laptop screen */
 static const int ASCII_COLS = 78, ASCII_ROWS = 20;  /* fits an 80-column terminal */
 
-static const char *const GNUPLOT_HINT =
-    "losscheck: gnuplot not found; install it with: sudo apt-get install gnuplot-nox";
-static const char *const USAGE =
-    "usage: losscheck [--vocab V] [--floor H] [--tol FRAC] [--plot FILE.png] [--ascii] [-q] LOG...";
+/* A function, not a constant: the translation is known only after main set up gettext. */
+static const char *usage(void)
+{
+    return _("usage: losscheck [--vocab V] [--floor H] [--tol FRAC] [--plot FILE.png] [--ascii] "
+             "[-q] LOG...");
+}
 
 __attribute__((format(printf, 1, 2)))
 static void note(const char *fmt, ...)
@@ -56,7 +68,7 @@ static void *xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
     if (!q) {
-        note("out of memory");
+        note("%s", _("out of memory"));
         exit(2);
     }
     return q;
@@ -156,14 +168,14 @@ static bool parse_header(struct run *r, char *line, long lineno, long *hdr_vocab
         double h;
         if (strcmp(key, "V") == 0) {
             if (!parse_long(val, &v) || v < MIN_VOCAB) {
-                note("%s:%ld: header V=%s is not a vocabulary size (integer >= %ld)", r->path,
+                note(_("%s:%ld: header V=%s is not a vocabulary size (integer >= %ld)"), r->path,
                      lineno, val, MIN_VOCAB);
                 return false;
             }
             *hdr_vocab = v;
         } else if (strcmp(key, "H") == 0) {
             if (!parse_double(val, &h) || !isfinite(h) || h < 0) {
-                note("%s:%ld: header H=%s is not an entropy floor (finite number >= 0)", r->path,
+                note(_("%s:%ld: header H=%s is not an entropy floor (finite number >= 0)"), r->path,
                      lineno, val);
                 return false;
             }
@@ -185,7 +197,7 @@ static bool parse_row(struct run *r, char *line, long lineno)
         int cols = 1;
         for (const char *p = line; *p; p++)
             cols += *p == ',';
-        note("%s:%ld: expected 2 columns \"step,loss\", got %d: \"%.60s\"", r->path, lineno,
+        note(_("%s:%ld: expected 2 columns \"step,loss\", got %d: \"%.60s\""), r->path, lineno,
              cols, line);
         return false;
     }
@@ -196,11 +208,11 @@ static bool parse_row(struct run *r, char *line, long lineno)
     long step;
     double loss;
     if (!parse_long(s_step, &step)) {
-        note("%s:%ld: step \"%.60s\" is not an integer", r->path, lineno, s_step);
+        note(_("%s:%ld: step \"%.60s\" is not an integer"), r->path, lineno, s_step);
         return false;
     }
     if (!parse_double(s_loss, &loss)) {
-        note("%s:%ld: loss \"%.60s\" is not a number", r->path, lineno, s_loss);
+        note(_("%s:%ld: loss \"%.60s\" is not a number"), r->path, lineno, s_loss);
         return false;
     }
     add_row(r, step, loss);
@@ -212,7 +224,7 @@ static bool load_run(struct run *r, long vocab_opt, bool has_floor_opt, double f
 {
     FILE *f = fopen(r->path, "r");
     if (!f) {
-        note("%s: cannot open: %s", r->path, strerror(errno));
+        note(_("%s: cannot open: %s"), r->path, strerror(errno));
         return false;
     }
     char *buf = NULL;
@@ -230,7 +242,7 @@ static bool load_run(struct run *r, long vocab_opt, bool has_floor_opt, double f
             ok = parse_row(r, line, lineno);
     }
     if (ok && ferror(f)) {
-        note("%s:%ld: read error: %s", r->path, lineno + 1, strerror(errno));
+        note(_("%s:%ld: read error: %s"), r->path, lineno + 1, strerror(errno));
         ok = false;
     }
     free(buf);
@@ -238,7 +250,7 @@ static bool load_run(struct run *r, long vocab_opt, bool has_floor_opt, double f
     if (!ok)
         return false;
     if (r->n == 0) {
-        note("%s:%ld: no data rows (expected \"step,loss\" lines)", r->path,
+        note(_("%s:%ld: no data rows (expected \"step,loss\" lines)"), r->path,
              lineno > 0 ? lineno : 1);
         return false;
     }
@@ -247,7 +259,7 @@ static bool load_run(struct run *r, long vocab_opt, bool has_floor_opt, double f
     if (vocab_opt && hdr_vocab && hdr_vocab != vocab_opt)
         add_other(r, hdr_vocab);
     if (r->vocab == 0) {
-        note("%s: no vocabulary size: the header has no V=... and --vocab was not given",
+        note(_("%s: no vocabulary size: the header has no V=... and --vocab was not given"),
              r->path);
         return false;
     }
@@ -261,7 +273,7 @@ static bool load_run(struct run *r, long vocab_opt, bool has_floor_opt, double f
 /* ---- verdicts ---- */
 
 struct verdict {
-    const char *problem; /* first problem keyword, NULL = healthy */
+    const char *problem; /* first problem keyword (translated), NULL = healthy */
 };
 
 static void flag(struct verdict *v, const char *keyword)
@@ -293,7 +305,7 @@ static void check_init(const struct run *r, double tol, bool q, struct verdict *
     double l0 = r->loss[0];
     double lnv = log((double)r->vocab);
     if (fabs(l0 - lnv) <= tol * lnv) {
-        finding(q, r->path, "init loss %.3f ≈ ln(%ld) = %.3f (%+.1f%%): healthy init", l0,
+        finding(q, r->path, _("init loss %.3f ≈ ln(%ld) = %.3f (%+.1f%%): healthy init"), l0,
                 r->vocab, lnv, 100.0 * (l0 - lnv) / lnv);
         return;
     }
@@ -312,22 +324,23 @@ static void check_init(const struct run *r, double tol, bool q, struct verdict *
     }
     if (best) {
         finding(q, r->path,
-                "init loss %.3f ≈ ln(%ld) = %.3f, not ln(%ld) = %.3f: the logits span %ld "
-                "classes — wrong vocabulary size",
+                _("init loss %.3f ≈ ln(%ld) = %.3f, not ln(%ld) = %.3f: the logits span %ld "
+                  "classes — wrong vocabulary size"),
                 l0, best, log((double)best), r->vocab, lnv, best);
-        flag(v, "wrong vocabulary");
+        /* TRANSLATORS: problem keywords are shown as "FILE: NOT HEALTHY (keyword)". */
+        flag(v, _("wrong vocabulary"));
     } else if (l0 > lnv) {
         finding(q, r->path,
-                "init loss %.3f is far above ln(%ld) = %.3f (%.1fx): logits too large at init "
-                "— check the init scale",
+                _("init loss %.3f is far above ln(%ld) = %.3f (%.1fx): logits too large at init "
+                  "— check the init scale"),
                 l0, r->vocab, lnv, l0 / lnv);
-        flag(v, "init too high");
+        flag(v, _("init too high"));
     } else {
         finding(q, r->path,
-                "init loss %.3f is below ln(%ld) = %.3f: the model is not at chance at step 0 "
-                "— is it pre-trained or leaking the target?",
+                _("init loss %.3f is below ln(%ld) = %.3f: the model is not at chance at step 0 "
+                  "— is it pre-trained or leaking the target?"),
                 l0, r->vocab, lnv);
-        flag(v, "init too low");
+        flag(v, _("init too low"));
     }
 }
 
@@ -354,9 +367,10 @@ static void check_curve(const struct run *r, double tol, bool q, struct verdict 
     bool diverging = lend > lmin + fmax(DIVERGE_MIN_RISE, DIVERGE_RISE_FRAC * (l0 - lmin)) &&
                      lend > lmin * DIVERGE_REL;
     if (diverging) {
-        finding(q, r->path, "diverging: loss fell to %.3f at step %ld then rose to %.3f by the end",
-                lmin, r->step[imin], lend);
-        flag(v, "diverging");
+        finding(q, r->path,
+                _("diverging: loss fell to %.3f at step %ld then rose to %.3f by the end"), lmin,
+                r->step[imin], lend);
+        flag(v, _("diverging"));
         problem = true;
     }
 
@@ -373,26 +387,28 @@ static void check_curve(const struct run *r, double tol, bool q, struct verdict 
         }
         double sd = sqrt(var / (double)m);
         if (sd > OSC_MAX_STD) {
-            finding(q, r->path, "oscillating: loss swings by ±%.3f per step in the second half", sd);
-            flag(v, "oscillating");
+            finding(q, r->path, _("oscillating: loss swings by ±%.3f per step in the second half"),
+                    sd);
+            flag(v, _("oscillating"));
             problem = true;
         }
     }
 
     /* A diverged end is not a plateau; the divergence line already explains it. */
     if (!diverging && lend >= lnv * (1 - tol)) {
-        finding(q, r->path, "stuck near ln(%ld) = %.3f: end loss %.3f after %ld steps — not learning",
+        finding(q, r->path,
+                _("stuck near ln(%ld) = %.3f: end loss %.3f after %ld steps — not learning"),
                 r->vocab, lnv, lend, r->step[n - 1]);
-        flag(v, "stuck");
+        flag(v, _("stuck"));
         problem = true;
     } else if (!diverging && r->has_floor && lnv > r->floor) {
         double gap = lend - r->floor, span = lnv - r->floor;
         if (gap > PLATEAU_FRAC * span) {
             finding(q, r->path,
-                    "plateau above floor: end loss %.3f vs floor H = %.3f (gap %.3f nats, %.0f%% "
-                    "of the way from floor to ln V)",
+                    _("plateau above floor: end loss %.3f vs floor H = %.3f (gap %.3f nats, %.0f%% "
+                      "of the way from floor to ln V)"),
                     lend, r->floor, gap, 100.0 * gap / span);
-            flag(v, "plateau above floor");
+            flag(v, _("plateau above floor"));
             problem = true;
         }
     }
@@ -400,15 +416,16 @@ static void check_curve(const struct run *r, double tol, bool q, struct verdict 
         return;
     if (!r->has_floor)
         finding(q, r->path,
-                "learned: end loss %.3f, down from %.3f (no floor H in header: plateau check skipped)",
+                _("learned: end loss %.3f, down from %.3f (no floor H in header: plateau check "
+                  "skipped)"),
                 lend, l0);
     else if (lnv <= r->floor)
         finding(q, r->path,
-                "learned: end loss %.3f, down from %.3f (floor H = %.3f is not below ln(%ld): "
-                "plateau check skipped)",
+                _("learned: end loss %.3f, down from %.3f (floor H = %.3f is not below ln(%ld): "
+                  "plateau check skipped)"),
                 lend, l0, r->floor, r->vocab);
     else
-        finding(q, r->path, "learned: end loss %.3f vs floor H = %.3f (gap %.3f nats)", lend,
+        finding(q, r->path, _("learned: end loss %.3f vs floor H = %.3f (gap %.3f nats)"), lend,
                 r->floor, lend - r->floor);
 }
 
@@ -423,11 +440,12 @@ static bool check_run(const struct run *r, double tol, bool q)
             break;
         }
     if (bad < r->n) {
-        const char *what = nonfinite_name(r->loss[bad]);
+        const char *what = nonfinite_name(r->loss[bad]); /* NaN, Inf, -Inf: never translated */
         if (bad == 0)
-            finding(q, r->path, "loss is %s at step %ld, the very first row", what, r->step[0]);
+            finding(q, r->path, _("loss is %s at step %ld, the very first row"), what,
+                    r->step[0]);
         else
-            finding(q, r->path, "loss became %s at step %ld (last finite loss %.3f at step %ld)",
+            finding(q, r->path, _("loss became %s at step %ld (last finite loss %.3f at step %ld)"),
                     what, r->step[bad], r->loss[bad - 1], r->step[bad - 1]);
         flag(&v, isnan(r->loss[bad]) ? "NaN" : "Inf");
     }
@@ -435,6 +453,8 @@ static bool check_run(const struct run *r, double tol, bool q)
         check_init(r, tol, q, &v);
     if (bad == r->n && r->n >= 2)
         check_curve(r, tol, q, &v);
+    /* HEALTHY / NOT HEALTHY stay English in every language: they are status
+     * words that scripts grep for (tools/lab filters them with grep -v). */
     if (v.problem)
         printf("%s: NOT HEALTHY (%s)\n", r->path, v.problem);
     else
@@ -507,13 +527,13 @@ static FILE *tmp_open(struct tmpfiles *t)
     snprintf(name, len, "%s/losscheck-XXXXXX", dir);
     int fd = mkstemp(name);
     if (fd < 0) {
-        note("cannot create a temp file in %s: %s", dir, strerror(errno));
+        note(_("cannot create a temp file in %s: %s"), dir, strerror(errno));
         free(name);
         return NULL;
     }
     FILE *f = fdopen(fd, "w+");
     if (!f) {
-        note("cannot open temp file %s: %s", name, strerror(errno));
+        note(_("cannot open temp file %s: %s"), name, strerror(errno));
         close(fd);
         unlink(name);
         free(name);
@@ -591,7 +611,12 @@ static bool write_plot_script(FILE *gp, const struct run *runs, size_t nruns, bo
         fprintf(gp, "set offsets 0, 0, graph %.2f, graph 0.02\n",
                 fmin(0.6, 0.06 * (double)nkey));
     }
-    fputs("set xlabel 'step'\nset ylabel 'loss (nats)'\n", gp);
+    /* Translated axis titles may hold non-ASCII letters (pérdida) or quotes. */
+    fputs("set encoding utf8\nset xlabel ", gp);
+    gp_quote(gp, _("step"));
+    fputs("\nset ylabel ", gp);
+    gp_quote(gp, _("loss (nats)"));
+    fputc('\n', gp);
 
     /* Reference lines first, so the curves are drawn on top of them. */
     fputs("plot", gp);
@@ -623,7 +648,7 @@ static bool write_plot_script(FILE *gp, const struct run *runs, size_t nruns, bo
                 npts++;
             }
         if (fclose(d) != 0) {
-            note("cannot write temp file %s: %s", tmp->names[tmp->n - 1], strerror(errno));
+            note(_("cannot write temp file %s: %s"), tmp->names[tmp->n - 1], strerror(errno));
             ok = false;
             break;
         }
@@ -663,7 +688,7 @@ static void plot(const struct run *runs, size_t nruns, const char *out_png, bool
 {
     char *gnuplot = find_in_path("gnuplot");
     if (!gnuplot) {
-        fprintf(stderr, "%s\n", GNUPLOT_HINT);
+        note("%s", _("gnuplot not found; install it with: sudo apt-get install gnuplot-nox"));
         return;
     }
     struct tmpfiles tmp = {0};
@@ -679,7 +704,7 @@ static void plot(const struct run *runs, size_t nruns, const char *out_png, bool
     char *script_name = tmp.names[0], *err_name = tmp.names[1];
     bool ok = write_plot_script(script, runs, nruns, ascii, &tmp);
     if (fclose(script) != 0) {
-        note("cannot write gnuplot script: %s", strerror(errno));
+        note(_("cannot write gnuplot script: %s"), strerror(errno));
         ok = false;
     }
 
@@ -689,7 +714,7 @@ static void plot(const struct run *runs, size_t nruns, const char *out_png, bool
     if (ok && !ascii) {
         out_fd = open(out_png, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
         if (out_fd < 0) {
-            note("cannot write plot %s: %s", out_png, strerror(errno));
+            note(_("cannot write plot %s: %s"), out_png, strerror(errno));
             ok = false;
         }
     }
@@ -706,7 +731,7 @@ static void plot(const struct run *runs, size_t nruns, const char *out_png, bool
         posix_spawn_file_actions_destroy(&fa);
         int status = 0;
         if (rc != 0) {
-            note("cannot run %s: %s", gnuplot, strerror(rc));
+            note(_("cannot run %s: %s"), gnuplot, strerror(rc));
             ok = false;
         } else {
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -714,17 +739,20 @@ static void plot(const struct run *runs, size_t nruns, const char *out_png, bool
             if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
                 char why[200];
                 first_line(err_name, why, sizeof why);
-                note("gnuplot failed (%s %d)%s%s; no plot made",
-                     WIFEXITED(status) ? "exit status" : "signal",
-                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-                     why[0] ? ": " : "", why);
+                const char *sep = why[0] ? ": " : "";
+                if (WIFEXITED(status))
+                    note(_("gnuplot failed (exit status %d)%s%s; no plot made"),
+                         WEXITSTATUS(status), sep, why);
+                else
+                    note(_("gnuplot failed (signal %d)%s%s; no plot made"), WTERMSIG(status),
+                         sep, why);
                 ok = false;
             }
         }
     }
     struct stat st;
     if (ok && out_fd >= 0 && fstat(out_fd, &st) == 0 && st.st_size == 0) {
-        note("gnuplot wrote nothing to %s; no plot made", out_png);
+        note(_("gnuplot wrote nothing to %s; no plot made"), out_png);
         ok = false;
     }
     if (out_fd >= 0) {
@@ -735,6 +763,98 @@ static void plot(const struct run *runs, size_t nruns, const char *out_png, bool
     fclose(errf);
     tmp_cleanup(&tmp);
     free(gnuplot);
+}
+
+/* ---- language ---- */
+
+/* Spanish if the first non-empty of TL_LANG, LC_ALL, LC_MESSAGES, LANG starts with "es". */
+static bool wants_spanish(void)
+{
+    static const char *const vars[] = {"TL_LANG", "LC_ALL", "LC_MESSAGES", "LANG"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return strncmp(v, "es", 2) == 0;
+    }
+    return false;
+}
+
+/* "DIR/locale" for the directory holding PATH, malloc'd. */
+static char *locale_dir_next_to(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash ? (size_t)(slash - path) : 1;
+    if (slash && dlen == 0)
+        dlen = 1; /* "/prog": the directory is "/" */
+    const char *dir = slash ? path : ".";
+    char *out = xrealloc(NULL, dlen + sizeof "/locale");
+    memcpy(out, dir, dlen);
+    memcpy(out + dlen, "/locale", sizeof "/locale");
+    return out;
+}
+
+/* The catalog directory: $TL_LOCALEDIR, else locale/ next to the executable, malloc'd. */
+static char *catalog_dir(const char *argv0)
+{
+    const char *env = getenv("TL_LOCALEDIR");
+    if (env && *env) {
+        char *out = xrealloc(NULL, strlen(env) + 1);
+        memcpy(out, env, strlen(env) + 1);
+        return out;
+    }
+    /* readlink neither terminates nor says whether it truncated: grow until it fits. */
+    for (size_t cap = 256; cap <= ((size_t)1 << 20); cap *= 2) {
+        char *exe = xrealloc(NULL, cap);
+        ssize_t len = readlink("/proc/self/exe", exe, cap);
+        if (len < 0) {
+            free(exe);
+            break;
+        }
+        if ((size_t)len < cap) {
+            exe[len] = '\0';
+            char *out = locale_dir_next_to(exe);
+            free(exe);
+            return out;
+        }
+        free(exe);
+    }
+    return locale_dir_next_to(argv0 && *argv0 ? argv0 : "losscheck");
+}
+
+static bool is_c_locale(const char *name)
+{
+    return !name || strcmp(name, "C") == 0 || strcmp(name, "POSIX") == 0;
+}
+
+/*
+ * Pick the message language.  GNU gettext ignores LANGUAGE while LC_MESSAGES is
+ * "C", and many containers have no es_* locale at all, so Spanish is asked for
+ * with LANGUAGE=es on top of whatever locale exists, falling back to C.UTF-8.
+ * English pins LC_MESSAGES to C: neither an installed es_ES locale nor a stray
+ * LANGUAGE can switch it, and strerror() stays English too.
+ */
+static void setup_language(const char *argv0)
+{
+    bool spanish = wants_spanish();
+    setlocale(LC_ALL, "");
+    if (spanish) {
+        setenv("LANGUAGE", "es", 1);
+        if (is_c_locale(setlocale(LC_MESSAGES, NULL))) {
+            setlocale(LC_MESSAGES, "C.UTF-8");
+            setlocale(LC_CTYPE, "C.UTF-8");
+        }
+    } else {
+        unsetenv("LANGUAGE");
+        setlocale(LC_MESSAGES, "C");
+    }
+    /* Numbers print (and parse) as 5.545 in every language. */
+    setlocale(LC_NUMERIC, "C");
+
+    char *dir = catalog_dir(argv0);
+    bindtextdomain(TEXT_DOMAIN, dir);
+    bind_textdomain_codeset(TEXT_DOMAIN, "UTF-8");
+    textdomain(TEXT_DOMAIN);
+    free(dir);
 }
 
 /* ---- command line ---- */
@@ -751,8 +871,8 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
     if (a[len] != '\0')
         return NULL;
     if (*i + 1 >= argc) {
-        note("%s needs a value", name);
-        fprintf(stderr, "%s\n", USAGE);
+        note(_("%s needs a value"), name);
+        fprintf(stderr, "%s\n", usage());
         exit(2);
     }
     return argv[++*i];
@@ -760,13 +880,14 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 
 static void bad_value(const char *name, const char *val, const char *want)
 {
-    note("%s %s: expected %s", name, val, want);
-    fprintf(stderr, "%s\n", USAGE);
+    note(_("%s %s: expected %s"), name, val, want);
+    fprintf(stderr, "%s\n", usage());
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
+    setup_language(argv[0]);
     long vocab = 0;
     bool has_floor = false, ascii = false, quiet = false;
     double floor_h = 0, tol = DEFAULT_TOL;
@@ -782,18 +903,18 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--") == 0) {
             opts_done = true;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            printf("%s\n"
-                   "Reads tiedlab loss logs (\"# V=256 H=1.83 ...\" header, then step,loss rows)\n"
-                   "and says what each curve means: init loss vs ln(V), NaN/Inf, divergence,\n"
-                   "oscillation, stuck at chance, plateau above the floor H.\n"
-                   "  --vocab V       number of classes V (overrides the header)\n"
-                   "  --floor H       entropy-rate floor in nats (overrides the header)\n"
-                   "  --tol FRAC      relative tolerance for init loss = ln(V) (default %.2f)\n"
-                   "  --plot F.png    draw all runs with gnuplot (pngcairo)\n"
-                   "  --ascii         draw all runs as text with gnuplot (dumb)\n"
-                   "  -q              print only the HEALTHY / NOT HEALTHY lines\n"
-                   "Exit: 0 all healthy, 1 some run not healthy, 2 bad input or usage.\n",
-                   USAGE, DEFAULT_TOL);
+            printf(_("%s\n"
+                     "Reads tiedlab loss logs (\"# V=256 H=1.83 ...\" header, then step,loss rows)\n"
+                     "and says what each curve means: init loss vs ln(V), NaN/Inf, divergence,\n"
+                     "oscillation, stuck at chance, plateau above the floor H.\n"
+                     "  --vocab V       number of classes V (overrides the header)\n"
+                     "  --floor H       entropy-rate floor in nats (overrides the header)\n"
+                     "  --tol FRAC      relative tolerance for init loss = ln(V) (default %.2f)\n"
+                     "  --plot F.png    draw all runs with gnuplot (pngcairo)\n"
+                     "  --ascii         draw all runs as text with gnuplot (dumb)\n"
+                     "  -q              print only the HEALTHY / NOT HEALTHY lines\n"
+                     "Exit: 0 all healthy, 1 some run not healthy, 2 bad input or usage.\n"),
+                   usage(), DEFAULT_TOL);
             free(files);
             return 0;
         } else if (strcmp(a, "-q") == 0) {
@@ -802,27 +923,27 @@ int main(int argc, char **argv)
             ascii = true;
         } else if ((val = opt_value(argc, argv, &i, "--vocab"))) {
             if (!parse_long(val, &vocab) || vocab < MIN_VOCAB)
-                bad_value("--vocab", val, "an integer >= 2");
+                bad_value("--vocab", val, _("an integer >= 2"));
         } else if ((val = opt_value(argc, argv, &i, "--floor"))) {
             if (!parse_double(val, &floor_h) || !isfinite(floor_h) || floor_h < 0)
-                bad_value("--floor", val, "a finite number >= 0");
+                bad_value("--floor", val, _("a finite number >= 0"));
             has_floor = true;
         } else if ((val = opt_value(argc, argv, &i, "--tol"))) {
             if (!parse_double(val, &tol) || !(tol > 0 && tol < 1))
-                bad_value("--tol", val, "a fraction between 0 and 1");
+                bad_value("--tol", val, _("a fraction between 0 and 1"));
         } else if ((val = opt_value(argc, argv, &i, "--plot"))) {
             if (!*val)
-                bad_value("--plot", "''", "a file name");
+                bad_value("--plot", "''", _("a file name"));
             png = val;
         } else {
-            note("unknown option %s", a);
-            fprintf(stderr, "%s\n", USAGE);
+            note(_("unknown option %s"), a);
+            fprintf(stderr, "%s\n", usage());
             free(files);
             return 2;
         }
     }
     if (nfiles == 0) {
-        fprintf(stderr, "%s\n", USAGE);
+        fprintf(stderr, "%s\n", usage());
         free(files);
         return 2;
     }
