@@ -50,4 +50,71 @@ tl_err tl_train_run(const tl_config *cfg, size_t K, float *losses, double *H,
 /* Mean of losses[from, to). */
 double tl_mean(const float *losses, size_t from, size_t to);
 
+/* tl_train_run one step at a time, for a test or probe that looks at the
+ * model between steps: the same data (the Markov source with K successors,
+ * data seed 42) and the same batches, so its losses are tl_train_run's. */
+typedef struct {
+    tl_model *m;          /* the model being trained */
+    tl_markov *mk;
+    int *ids, *targets;   /* [B]: the next step's inputs (the last step's targets) */
+    size_t B;             /* cfg->batch */
+    tl_rng rng;
+} tl_trainer;
+/* Creates the source and the model and starts the chains. Returns the first
+ * error, or TL_OK; tl_trainer_end frees what was made either way. */
+tl_err tl_trainer_start(tl_trainer *t, const tl_config *cfg, size_t K);
+/* One training step on the next batch; *loss gets its loss. */
+tl_err tl_trainer_step(tl_trainer *t, float *loss);
+/* Frees the source and the batches, and the model unless keep is non-NULL
+ * (then *keep gets it). */
+void tl_trainer_end(tl_trainer *t, tl_model **keep);
+
+/* Where a run starts and where it ends: trains like tl_train_run and gives
+ * the first step's loss (before any update) and the mean loss of the last
+ * `tail` steps (tail <= cfg->steps). first and H may be NULL. */
+tl_err tl_train_ends(const tl_config *cfg, size_t K, size_t tail, float *first,
+                     double *end, double *H);
+
+/* Trains the default config (K = 4, as tools/train) and compares the mean
+ * loss of its last 30 steps with `reference`, a healthy run's figure, within
+ * tol (tl_close with atol tol), after printing both. Returns 1 when it is
+ * within, 0 when not or when training failed (the error is printed). */
+int tl_default_run_ends_near(float reference, float tol);
+
+/* The loss of the first batch before any update (one step of tl_train_run at
+ * lr 0): a tied model at its init std starts near ln V. */
+tl_err tl_loss_at_init(const tl_config *cfg, size_t K, float *loss);
+
+/* Floats a tied model of cfg trains when E has V rows: E once (V·d), the two
+ * RMSNorm gains (2d) and the MLP (2·hidden·d). A model that counts more holds
+ * E, or a copy of it, twice. */
+size_t tl_tied_param_count(const tl_config *cfg, size_t V);
+
+/* The small model of the gradient checks: the default config shrunk to
+ * V = 12, d = 6, hidden 8, batch 5, with E drawn at std 0.5 (seed 3). Its
+ * weights are O(1), so each path's share of a gradient is big enough for
+ * finite differences to see. Tied; set .tied = 0 for the untied twin. */
+enum { TL_SMALL_V = 12, TL_SMALL_D = 6, TL_SMALL_HIDDEN = 8, TL_SMALL_B = 5 };
+tl_config tl_small_config(void);
+
+/* tl_model_train_step without the optimizer step: zero every gradient, then
+ * forward, loss (into *loss, which may be NULL) and backward on one batch.
+ * Returns the first error, or TL_OK. */
+tl_err tl_gradients(tl_model *m, float *loss, const int *ids, const int *targets,
+                    size_t B);
+
+/* One logit computed afresh, in double, from a hidden state h[d] and a row
+ * e[d] of E: z = h·e, then cap·tanh(z/cap) when cap > 0 (the model's soft-cap;
+ * 0 gives the raw score). A tied head must give this with E as it is now, so
+ * tests compare the model's logits with it after E changes. */
+double tl_fresh_logit(const float *h, const float *e, size_t d, float cap);
+/* out[b, v] = tl_fresh_logit(H[b], E[v], cap) rounded to float, for B hidden
+ * states H[B, d] and the V rows of E[V, d]. */
+void tl_fresh_logits(float *out, const float *H, const float *E, size_t B,
+                     size_t d, size_t V, float cap);
+/* max over [B, V] of |logits[b, v] - tl_fresh_logit(H[b], E[v], cap)|, in
+ * double: about 0 when the head scored with this E. */
+double tl_fresh_logits_max_diff(const float *logits, const float *H, const float *E,
+                                size_t B, size_t d, size_t V, float cap);
+
 #endif

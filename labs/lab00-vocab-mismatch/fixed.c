@@ -29,7 +29,7 @@ static void tied_default_model_counts_256_rows_once(void **state)
     tl_config c = tl_config_default();
     tl_model *m;
     assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    assert_int_equal(tl_model_param_count(m), 256 * c.d + 2 * c.d + 2 * c.hidden * c.d);
+    assert_int_equal(tl_model_param_count(m), tl_tied_param_count(&c, 256));
     tl_model_destroy(m);
 }
 

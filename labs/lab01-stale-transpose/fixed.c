@@ -13,23 +13,6 @@
 
 #include "support.h"
 
-/* max over [B, V] of |logits - H·Eᵀ| in double */
-static double max_diff(const float *logits, const float *H, const float *E,
-                       size_t B, size_t d, size_t V)
-{
-    double worst = 0.0;
-    for (size_t b = 0; b < B; b++)
-        for (size_t v = 0; v < V; v++) {
-            double acc = 0.0;
-            for (size_t k = 0; k < d; k++)
-                acc += (double)H[b * d + k] * (double)E[v * d + k];
-            double diff = fabs((double)logits[b * V + v] - acc);
-            if (diff > worst)
-                worst = diff;
-        }
-    return worst;
-}
-
 /* Ten training steps, as tl_train_run takes them; after each, the logits of
  * that step's forward must be h·Eᵀ with E as it was when the step began. */
 static void every_training_forward_scores_with_the_current_E(void **state)
@@ -38,31 +21,20 @@ static void every_training_forward_scores_with_the_current_E(void **state)
     tl_config c = tl_config_default();
     c.softcap = 0.0f;   /* compare the raw h·Eᵀ */
     size_t B = c.batch, d = c.d, V = c.V_out;
-    tl_markov *mk;
-    tl_model *m;
-    assert_int_equal(tl_markov_create(&mk, V, 4, 42), TL_OK);
-    assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    int *ids = malloc(B * sizeof *ids), *targets = malloc(B * sizeof *targets);
+    tl_trainer t;
+    assert_int_equal(tl_trainer_start(&t, &c, 4), TL_OK);
     float *E_then = malloc(V * d * sizeof *E_then);
-    assert_true(ids && targets && E_then);
-    tl_rng rng;
-    tl_rng_seed(&rng, c.seed ^ 0x5eed);
-    tl_markov_start(mk, ids, B, &rng);
+    assert_non_null(E_then);
     for (int step = 0; step < 10; step++) {
-        tl_markov_step(mk, targets, ids, B, &rng);
-        memcpy(E_then, m->E, V * d * sizeof *E_then);
+        memcpy(E_then, t.m->E, V * d * sizeof *E_then);
         float loss;
-        assert_int_equal(tl_model_train_step(m, &loss, ids, targets, B), TL_OK);
-        double diff = max_diff(m->logits, m->h, E_then, B, d, V);
+        assert_int_equal(tl_trainer_step(&t, &loss), TL_OK);
+        double diff = tl_fresh_logits_max_diff(t.m->logits, t.m->h, E_then, B, d, V, 0.0f);
         if (diff > 1e-4)
             fail_msg("step %d: max |logits - h·Eᵀ| = %.3g: the forward did not read the current E", step, diff);
-        memcpy(ids, targets, B * sizeof *ids);
     }
-    free(ids);
-    free(targets);
     free(E_then);
-    tl_model_destroy(m);
-    tl_markov_destroy(mk);
+    tl_trainer_end(&t, NULL);
 }
 
 /* Whoever changes E (an optimizer, a checkpoint load, a test), the tied head
@@ -80,7 +52,7 @@ static void tied_head_sees_each_edit_of_E_at_its_next_forward(void **state)
     assert_int_equal(tl_head_tie(&h, E, dE, V, D), TL_OK);
     for (int edit = 0; edit < 4; edit++) {
         assert_int_equal(tl_head_forward(logits, H, &h, B, D, V), TL_OK);
-        double diff = max_diff(logits, H, E, B, D, V);
+        double diff = tl_fresh_logits_max_diff(logits, H, E, B, D, V, 0.0f);
         if (diff > 1e-5)
             fail_msg("after edit %d: max |logits - H·Eᵀ| = %.3g", edit, diff);
         for (size_t i = 0; i < V * D; i++)   /* what an optimizer step would do */
@@ -94,13 +66,10 @@ static void default_run_ends_near_the_reference_loss(void **state)
 {
     (void)state;
     tl_config c = tl_config_default();
-    float *losses = malloc(c.steps * sizeof *losses);
-    assert_non_null(losses);
-    assert_int_equal(tl_train_run(&c, 4, losses, NULL, NULL), TL_OK);
-    double end = tl_mean(losses, c.steps - 30, c.steps);
+    double end;
+    assert_int_equal(tl_train_ends(&c, 4, 30, NULL, &end, NULL), TL_OK);
     print_message("mean loss over the last 30 steps: %.3f (reference 1.74)\n", end);
     assert_true(fabs(end - 1.74) < 0.25);
-    free(losses);
 }
 
 int main(void)

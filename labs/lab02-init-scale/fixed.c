@@ -7,29 +7,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <math.h>
-
-#include "support.h"
-
-static double std_of(const float *w, size_t n)
-{
-    double s = 0.0, ss = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        s += (double)w[i];
-        ss += (double)w[i] * (double)w[i];
-    }
-    double mean = s / (double)n;
-    return sqrt(ss / (double)n - mean * mean);
-}
+#include "lab.h"
 
 static void loss_at_init_is_within_2_percent_of_ln_V(void **state)
 {
     (void)state;
     tl_config c = tl_config_default();
-    c.steps = 1;
-    c.lr = 0.0f;
     float loss;
-    assert_int_equal(tl_train_run(&c, 4, &loss, NULL, NULL), TL_OK);
+    assert_int_equal(tl_loss_at_init(&c, 4, &loss), TL_OK);
     double lnV = log(256.0);
     print_message("loss at init %.4f, ln 256 = %.4f\n", (double)loss, lnV);
     assert_true(fabs((double)loss - lnV) < 0.02 * lnV);
@@ -64,13 +49,7 @@ static void logits_are_30_tanh_of_h_Et_over_30(void **state)
         fail_msg("the head has %zu columns, not 256", V);
     }
     static float want[B * 256];
-    for (size_t b = 0; b < B; b++)
-        for (size_t v = 0; v < V; v++) {
-            double z = 0.0;
-            for (size_t k = 0; k < d; k++)
-                z += (double)m->h[b * d + k] * (double)m->E[v * d + k];
-            want[b * V + v] = (float)(30.0 * tanh(z / 30.0));
-        }
+    tl_fresh_logits(want, m->h, m->E, B, d, V, 30.0f);
     int ok = tl_close("logits vs 30·tanh(h·Eᵀ/30)", m->logits, want, B * V, 1e-5f, 1e-3f);
     tl_model_destroy(m);
     assert_true(ok);

@@ -6,18 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "support.h"
-
-static double std_of(const float *w, size_t n)
-{
-    double s = 0.0, ss = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        s += (double)w[i];
-        ss += (double)w[i] * (double)w[i];
-    }
-    double mean = s / (double)n;
-    return sqrt(ss / (double)n - mean * mean);
-}
+#include "lab.h"
 
 static float max_abs(const float *w, size_t n)
 {
@@ -46,11 +35,7 @@ static int zero_E(tl_config c)
         t[b] = (b * 4 + 1) % (int)c.V_out;
     }
     float loss = NAN;
-    tl_optim_zero_grad(m->opt);
-    tl_err err = tl_model_forward(m, ids, B);
-    if (!err) err = tl_model_loss(m, &loss, t, B);
-    if (!err) err = tl_model_backward(m, t, B);
-    if (err) {
+    if (tl_gradients(m, &loss, ids, t, B)) {
         fprintf(stderr, "probe: %s\n", tl_last_error());
         tl_model_destroy(m);
         return 1;
@@ -84,19 +69,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "probe: %s\n", tl_last_error());
         return 1;
     }
-    enum { B = 64 };
+    enum { B = NB };
     int ids[B];
-    for (int b = 0; b < B; b++)
-        ids[b] = b * 4;
+    spread_ids(ids);
     if (tl_model_forward(m, ids, B)) {
         fprintf(stderr, "probe: %s\n", tl_last_error());
         tl_model_destroy(m);
         return 1;
     }
     size_t V = m->head.V, d = c.d;
-    double own = 0.0, hn = 0.0;
+    double own = own_logit_mean(m, ids, B), hn = 0.0;
     for (int b = 0; b < B; b++) {
-        own += (double)m->logits[(size_t)b * V + (size_t)ids[b]] / B;
         double ss = 0.0;
         for (size_t k = 0; k < d; k++)
             ss += (double)m->h[(size_t)b * d + k] * (double)m->h[(size_t)b * d + k];
@@ -113,10 +96,8 @@ int main(int argc, char **argv)
            own, B);
     tl_model_destroy(m);
 
-    c.steps = 1;
-    c.lr = 0.0f;
     float loss;
-    if (tl_train_run(&c, 4, &loss, NULL, NULL) && !isfinite(loss)) {
+    if (tl_loss_at_init(&c, 4, &loss) && !isfinite(loss)) {
         fprintf(stderr, "probe: %s\n", tl_last_error());
         return 1;
     }

@@ -6,28 +6,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <math.h>
-
-#include "support.h"
-
-static double std_of(const float *w, size_t n)
-{
-    double s = 0.0, ss = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        s += (double)w[i];
-        ss += (double)w[i] * (double)w[i];
-    }
-    double mean = s / (double)n;
-    return sqrt(ss / (double)n - mean * mean);
-}
+#include "lab.h"
 
 /* The loss of the first batch, before any update. */
 static double loss_at_init(tl_config c)
 {
-    c.steps = 1;
-    c.lr = 0.0f;
     float loss;
-    assert_int_equal(tl_train_run(&c, 4, &loss, NULL, NULL), TL_OK);
+    assert_int_equal(tl_loss_at_init(&c, 4, &loss), TL_OK);
     return (double)loss;
 }
 
@@ -66,16 +51,11 @@ static void input_tokens_own_logit_sits_at_the_cap(void **state)
     tl_config c = tl_config_default();
     tl_model *m;
     assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    enum { B = 64 };
-    int ids[B];
-    for (int b = 0; b < B; b++)
-        ids[b] = b * 4;
-    assert_int_equal(tl_model_forward(m, ids, B), TL_OK);
-    size_t V = m->head.V;
-    double own = 0.0;
-    for (int b = 0; b < B; b++)
-        own += (double)m->logits[(size_t)b * V + (size_t)ids[b]] / B;
-    double s = std_of(m->logits, B * V);
+    int ids[NB];
+    spread_ids(ids);
+    assert_int_equal(tl_model_forward(m, ids, NB), TL_OK);
+    double own = own_logit_mean(m, ids, NB);
+    double s = std_of(m->logits, NB * m->head.V);
     print_message("mean own-token logit %.2f (cap 30); std of all logits %.2f (0.16 when healthy)\n",
                   own, s);
     assert_true(own > 25.0);

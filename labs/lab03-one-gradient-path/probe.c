@@ -6,10 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "support.h"
-
-enum { V = 12, D = 6, B = 5 };
-static const int ids[B] = { 3, 7, 3, 11, 0 }, targets[B] = { 7, 5, 3, 9, 11 };
+#include "lab.h"
 
 static double loss_of(tl_model *m)
 {
@@ -29,22 +26,14 @@ static double row_norm(const float *r)
 
 int main(void)
 {
-    tl_config c = tl_config_default();
-    c.V_in = c.V_out = V;
-    c.d = D;
-    c.hidden = 8;
-    c.batch = B;
-    c.init_std = 0.5f;
-    c.seed = 3;
+    tl_config c = tl_small_config();
     tl_model *m;
     if (tl_model_create(&m, &c)) {
         printf("probe: %s\n", tl_last_error());
         return 1;
     }
     float loss, dE[V * D], fd[V * D];
-    tl_optim_zero_grad(m->opt);
-    if (tl_model_forward(m, ids, B) || tl_model_loss(m, &loss, targets, B) ||
-        tl_model_backward(m, targets, B)) {
+    if (tl_gradients(m, &loss, ids, targets, B)) {
         printf("probe: %s\n", tl_last_error());
         tl_model_destroy(m);
         return 1;

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "support.h"
+#include "lab.h"
 
 /* The head alone on a random E[V, d] (O(1) values), square and V < d first. */
 static void head_forward_is_H_times_E_transposed_at_several_shapes(void **state)
@@ -23,28 +23,16 @@ static void head_forward_is_H_times_E_transposed_at_several_shapes(void **state)
     const size_t shapes[][2] = { { 64, 64 }, { 32, 64 }, { 256, 64 }, { 7, 3 }, { 3, 7 }, { 1, 5 } };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         size_t V = shapes[i][0], d = shapes[i][1], B = 4;
-        float *E = malloc(V * d * sizeof *E), *dE = calloc(V * d, sizeof *dE);
-        float *H = malloc(B * d * sizeof *H);
-        float *logits = malloc(B * V * sizeof *logits), *want = malloc(B * V * sizeof *want);
-        assert_true(E && dE && H && logits && want);
-        tl_rng r;
-        tl_rng_seed(&r, 11 + i);
-        tl_init_normal(E, V * d, 1.0f, &r);
-        tl_init_normal(H, B * d, 1.0f, &r);
-        for (size_t b = 0; b < B; b++)
-            for (size_t v = 0; v < V; v++) {
-                double acc = 0;
-                for (size_t k = 0; k < d; k++)
-                    acc += (double)H[b * d + k] * (double)E[v * d + k];   /* row v of E */
-                want[b * V + v] = (float)acc;
-            }
-        tl_head h;
-        assert_int_equal(tl_head_tie(&h, E, dE, V, d), TL_OK);
-        assert_int_equal(tl_head_forward(logits, H, &h, B, d, V), TL_OK);
+        head_case hc;
+        head_case_run(&hc, V, d, B, 11 + i);
+        float *want = malloc(B * V * sizeof *want);
+        assert_non_null(want);
+        tl_fresh_logits(want, hc.H, hc.E, B, d, V, 0.0f);   /* row v of E */
         char what[64];
         snprintf(what, sizeof what, "logits vs H·Eᵀ at V=%zu, d=%zu", V, d);
-        assert_true(tl_close(what, logits, want, B * V, 1e-4f, 1e-4f));
-        free(E); free(dE); free(H); free(logits); free(want);
+        assert_true(tl_close(what, hc.logits, want, B * V, 1e-4f, 1e-4f));
+        head_case_free(&hc);
+        free(want);
     }
 }
 
@@ -68,12 +56,8 @@ static void logit_of_token_v_is_h_dot_the_lookup_vector_of_v(size_t V, size_t d)
     for (size_t v = 0; v < V; v++) {
         int id = (int)v;
         assert_int_equal(tl_embedding_forward(row, &id, m->E, 1, d, m->V), TL_OK);
-        for (size_t b = 0; b < 4; b++) {
-            double acc = 0;
-            for (size_t k = 0; k < d; k++)
-                acc += (double)m->h[b * d + k] * (double)row[k];
-            want[b * V + v] = (float)acc;
-        }
+        for (size_t b = 0; b < 4; b++)
+            want[b * V + v] = (float)tl_fresh_logit(m->h + b * d, row, d, 0.0f);
     }
     char what[80];
     snprintf(what, sizeof what, "logits vs h·(lookup vector) at V=%zu, d=%zu", V, d);
@@ -103,38 +87,14 @@ static void model_logits_use_the_lookup_vectors_at_V256_d64(void **state)
 static void E_gradient_matches_finite_differences(void **state)
 {
     (void)state;
-    tl_config c = tl_config_default();
-    c.V_in = c.V_out = 12;
-    c.d = 6;
-    c.hidden = 8;
-    c.batch = 5;
-    c.init_std = 0.5f;
-    c.seed = 3;
-    tl_model *m;
-    assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    int ids[5] = { 3, 7, 3, 11, 0 }, t[5] = { 7, 5, 3, 9, 11 };
-    float loss, dE[12 * 6];
-    tl_optim_zero_grad(m->opt);
-    assert_int_equal(tl_model_forward(m, ids, 5), TL_OK);
-    assert_int_equal(tl_model_loss(m, &loss, t, 5), TL_OK);
-    assert_int_equal(tl_model_backward(m, t, 5), TL_OK);
-    memcpy(dE, m->dE, sizeof dE);
-    assert_true(tl_gradcheck_model("dE", m, m->E, dE, 12 * 6, 12 * 6, ids, t, 5));
-    tl_model_destroy(m);
+    assert_true(E_gradient_agrees_with_finite_differences());
 }
 
 /* The reference run ends at 1.736 (mean of the last 30 of 300 steps). */
 static void default_training_reaches_the_reference_loss(void **state)
 {
     (void)state;
-    tl_config c = tl_config_default();
-    float *losses = malloc(c.steps * sizeof *losses);
-    assert_non_null(losses);
-    assert_int_equal(tl_train_run(&c, 4, losses, NULL, NULL), TL_OK);
-    float end = (float)tl_mean(losses, c.steps - 30, c.steps), reference = 1.736f;
-    print_message("loss over the last 30 steps: %.3f (reference 1.736)\n", (double)end);
-    assert_true(tl_close("mean loss over the last 30 steps", &end, &reference, 1, 0.11f, 0.0f));
-    free(losses);
+    assert_true(tl_default_run_ends_near(1.736f, 0.11f));
 }
 
 int main(void)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "support.h"
+#include "lab.h"
 
 static int parse_size(const char *s, size_t *out)
 {
@@ -25,26 +25,23 @@ static int parse_size(const char *s, size_t *out)
 int main(int argc, char **argv)
 {
     tl_config c = tl_config_default();
+    size_t V = c.V_in, d = c.d, B = NB;
     for (int i = 1; i < argc; i++) {
-        size_t *dst = !strcmp(argv[i], "--V") ? &c.V_in : !strcmp(argv[i], "--d") ? &c.d : NULL;
+        size_t *dst = !strcmp(argv[i], "--V") ? &V : !strcmp(argv[i], "--d") ? &d : NULL;
         if (!dst || i + 1 >= argc || !parse_size(argv[i + 1], dst)) {
             fprintf(stderr, "usage: probe [--V N] [--d N]   (1..4096; defaults V=256, d=64)\n");
             return 2;
         }
         i++;
     }
-    c.V_out = c.V_in;
-    c.softcap = 0.0f;   /* compare the raw H · Eᵀ */
-    size_t V = c.V_in, d = c.d, B = 16;
-    c.batch = B;
+    c = raw_config(V, d);   /* soft-cap off: compare the raw H · Eᵀ */
     tl_model *m;
     if (tl_model_create(&m, &c)) {
         printf("probe: %s\n", tl_last_error());
         return 1;
     }
-    int ids[16];
-    for (size_t b = 0; b < B; b++)
-        ids[b] = (int)((b * 37 + 5) % V);
+    int ids[NB];
+    spread_ids(ids, V);
     tl_err err = tl_model_forward(m, ids, B);
     if (err) {
         printf("probe: tl_model_forward returned %s: %s\n", tl_strerror(err), tl_last_error());
@@ -55,9 +52,7 @@ int main(int argc, char **argv)
     size_t at = 0;
     for (size_t b = 0; b < B; b++)
         for (size_t v = 0; v < V; v++) {
-            double want = 0;
-            for (size_t k = 0; k < d; k++)
-                want += (double)m->h[b * d + k] * (double)m->E[v * d + k];   /* row v of E[V, d] */
+            double want = tl_fresh_logit(m->h + b * d, m->E + v * d, d, 0.0f);   /* row v of E[V, d] */
             double diff = fabs((double)m->logits[b * V + v] - want);
             scale = fabs(want) > scale ? fabs(want) : scale;
             if (diff > worst) {

@@ -1,6 +1,6 @@
 /* probe.c — lab 05's figures: how many floats the optimizer holds for the
  * tied model, and how far one plain SGD step moves E, in units of lr·dE. */
-#include "support.h"
+#include "lab.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,15 +10,13 @@ int main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    tl_config c = tl_config_default();
-    c.optim = TL_SGD;
-    c.lr = 0.5f;
+    tl_config c = sgd_config();
     tl_model *m;
     if (tl_model_create(&m, &c)) {
         fprintf(stderr, "probe: %s\n", tl_last_error());
         return 1;
     }
-    size_t d = c.d, Vd = m->V * d, truth = Vd + 2 * d + 2 * c.hidden * d;
+    size_t Vd = m->V * c.d, truth = tl_tied_param_count(&c, m->V);
     size_t count = tl_model_param_count(m);
     printf("  parameters the optimizer steps: %zu\n", count);
     printf("  a tied model has:               %zu  (V*d + 2d + 2*hidden*d, E counted once)\n", truth);
@@ -29,10 +27,7 @@ int main(int argc, char **argv)
     float *E0 = malloc(Vd * sizeof *E0);
     if (!E0)
         return 1;
-    memcpy(E0, m->E, Vd * sizeof *E0);
-    int ids[8] = { 3, 17, 42, 99, 128, 200, 7, 255 }, t[8] = { 4, 18, 43, 100, 129, 201, 8, 0 };
-    float loss;
-    if (tl_model_train_step(m, &loss, ids, t, 8)) {
+    if (step_once(m, E0)) {
         fprintf(stderr, "probe: %s\n", tl_last_error());
         return 1;
     }

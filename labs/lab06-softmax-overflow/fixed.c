@@ -10,7 +10,7 @@
 
 #include <math.h>
 
-#include "support.h"
+#include "lab.h"
 
 /* Rows of huge logits: the softmax is exact and finite, and a row of equal
  * very negative logits is uniform. */
@@ -74,15 +74,10 @@ static void cross_entropy_matches_a_double_reference(void **state)
 static void uncapped_training_stays_finite_and_learns(void **state)
 {
     (void)state;
-    tl_config c = tl_config_default();
-    c.softcap = 0.0f;
-    c.lr = 0.2f;
-    c.steps = 400;
+    tl_config c = uncapped();
     float losses[400];
     tl_err err = tl_train_run(&c, 1, losses, NULL, NULL);
-    size_t k = 0;
-    while (k < c.steps && isfinite(losses[k]))
-        k++;
+    size_t k = first_nonfinite(losses, c.steps);
     if (k < c.steps)
         fail_msg("loss is %f at step %zu (%s)", (double)losses[k], k, tl_last_error());
     assert_int_equal(err, TL_OK);

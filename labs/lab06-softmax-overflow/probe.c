@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "support.h"
+#include "lab.h"
 
 static void rows(void)
 {
@@ -29,40 +29,25 @@ static void rows(void)
 /* train --softcap 0 --successors 1 --lr 0.2 --steps 400, as tools/train runs it */
 static int train(void)
 {
-    tl_config c = tl_config_default();
-    c.softcap = 0.0f;
-    c.lr = 0.2f;
-    c.steps = 400;
-    tl_markov *mk = NULL;
-    tl_model *m = NULL;
-    int *ids = malloc(c.batch * sizeof *ids), *t = malloc(c.batch * sizeof *t);
-    tl_err err = ids && t ? TL_OK : TL_ENOMEM;
-    if (!err) err = tl_markov_create(&mk, c.V_out, 1, 42);
-    if (!err) err = tl_model_create(&m, &c);
+    tl_config c = uncapped();
+    tl_trainer t;
+    tl_err err = tl_trainer_start(&t, &c, 1);
     if (!err) {
         printf("training with no cap, one successor, lr 0.2: the largest logit of each batch\n");
-        tl_rng rng;
-        tl_rng_seed(&rng, c.seed ^ 0x5eed);
-        tl_markov_start(mk, ids, c.batch, &rng);
         for (size_t s = 0; s < c.steps && !err; s++) {
-            tl_markov_step(mk, t, ids, c.batch, &rng);
             float loss = NAN;
-            err = tl_model_train_step(m, &loss, ids, t, c.batch);
+            err = tl_trainer_step(&t, &loss);
             float mx = -INFINITY;
-            for (size_t i = 0; i < c.batch * m->head.V; i++)
-                mx = fmaxf(mx, m->logits[i]);
+            for (size_t i = 0; i < c.batch * t.m->head.V; i++)
+                mx = fmaxf(mx, t.m->logits[i]);
             if (s % 50 == 0 || mx > 80.0f || err)
                 printf("  step %3zu  loss %10.4f  largest logit %7.2f%s\n", s, (double)loss,
                        (double)mx, mx > 88.72f ? "  > 88.72" : "");
-            memcpy(ids, t, c.batch * sizeof *ids);
         }
     }
     if (err)
         printf("stopped: %s\n", tl_last_error());
-    tl_model_destroy(m);
-    tl_markov_destroy(mk);
-    free(ids);
-    free(t);
+    tl_trainer_end(&t, NULL);
     return 0;
 }
 

@@ -8,7 +8,7 @@
 
 #include <math.h>
 
-#include "support.h"
+#include "lab.h"
 
 /* Prediction 1: one logit of 100 is enough: exp(100) does not fit in a float,
  * so the loss is Inf and the library reports it. */
@@ -64,17 +64,6 @@ static void the_same_row_minus_its_max_is_fine(void **state)
     assert_true(fabs((double)loss - 100.0) < 0.01);
 }
 
-/* The lab's training run: no cap, one successor per token (a model may grow
- * as confident as it likes), lr 0.2, 400 steps. */
-static tl_config uncapped(void)
-{
-    tl_config c = tl_config_default();
-    c.softcap = 0.0f;
-    c.lr = 0.2f;
-    c.steps = 400;
-    return c;
-}
-
 /* Prediction 5: without the cap, training first learns (the loss is near 0),
  * then a logit passes 88.7 and the loss becomes Inf. */
 static void uncapped_training_learns_then_the_loss_becomes_inf(void **state)
@@ -83,9 +72,7 @@ static void uncapped_training_learns_then_the_loss_becomes_inf(void **state)
     tl_config c = uncapped();
     float losses[400];
     assert_int_equal(tl_train_run(&c, 1, losses, NULL, NULL), TL_ENUMERIC);
-    size_t k = 0;
-    while (k < c.steps && isfinite(losses[k]))
-        k++;
+    size_t k = first_nonfinite(losses, c.steps);
     assert_true(k < c.steps);
     print_message("first non-finite loss at step %zu (%f); the step before: %.4f; mean of the 20 before: %.4f\n",
                   k, (double)losses[k], (double)losses[k - 1], tl_mean(losses, k - 20, k));

@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "support.h"
+#include "lab.h"
 
 static void tied_head_is_E_itself(void **state)
 {
@@ -42,7 +42,7 @@ static void tied_model_counts_E_once(void **state)
     tl_config c = tl_config_default();
     tl_model *m;
     assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    assert_int_equal(tl_model_param_count(m), m->V * c.d + 2 * c.d + 2 * c.hidden * c.d);
+    assert_int_equal(tl_model_param_count(m), tl_tied_param_count(&c, m->V));
     tl_model_destroy(m);
 }
 
@@ -54,12 +54,7 @@ static void E_gets_the_heads_gradient_in_rows_never_fed_as_input(void **state)
     tl_config c = tl_config_default();
     tl_model *m;
     assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    enum { B = 8 };
-    int ids[B] = { 3, 17, 42, 99, 128, 200, 7, 255 }, t[B] = { 4, 18, 43, 100, 129, 201, 8, 0 };
-    float loss;
-    assert_int_equal(tl_model_forward(m, ids, B), TL_OK);
-    assert_int_equal(tl_model_loss(m, &loss, t, B), TL_OK);
-    assert_int_equal(tl_model_backward(m, t, B), TL_OK);
+    assert_int_equal(backward_on_the_batch(m), TL_OK);
     size_t d = c.d, V = m->V;
     size_t rows[4] = { 4, 18, 100, 201 };   /* targets, never inputs */
     float got[4 * 64], want[4 * 64];
@@ -68,7 +63,7 @@ static void E_gets_the_heads_gradient_in_rows_never_fed_as_input(void **state)
     for (size_t r = 0; r < 4; r++)
         for (size_t k = 0; k < d; k++) {
             double s = 0.0;
-            for (size_t b = 0; b < B; b++)
+            for (size_t b = 0; b < NB; b++)
                 s += (double)m->dlogits[b * V + rows[r]] * (double)m->h[b * d + k];
             want[r * d + k] = (float)s;
             got[r * d + k] = m->dE[rows[r] * d + k];

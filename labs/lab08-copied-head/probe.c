@@ -2,23 +2,12 @@
  * should save, and how far the head's W drifts from E as training goes on.
  * Options: --steps N (last step to report; default 50). Trains on the same
  * data stream as train and tl_train_run. */
-#include "support.h"
+#include "lab.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static double max_abs_diff(const float *a, const float *b, size_t n)
-{
-    double worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double e = fabs((double)a[i] - (double)b[i]);
-        if (e > worst)
-            worst = e;
-    }
-    return worst;
-}
 
 static double max_abs(const float *a, size_t n)
 {
@@ -41,40 +30,31 @@ int main(int argc, char **argv)
         }
     }
     tl_config c = tl_config_default();
-    tl_markov *mk = NULL;
-    tl_model *m = NULL;
-    int *ids = malloc(c.batch * sizeof *ids), *targets = malloc(c.batch * sizeof *targets);
-    if (!ids || !targets || tl_markov_create(&mk, c.V_out, 4, 42) || tl_model_create(&m, &c)) {
+    tl_trainer t;
+    if (tl_trainer_start(&t, &c, 4)) {
         fprintf(stderr, "probe: %s\n", tl_last_error());
         return 1;
     }
+    tl_model *m = t.m;
     size_t Vd = m->V * c.d;
     printf("  bytes held by the head:     %8zu  (a tied head holds 0)\n", tl_head_bytes_held(&m->head));
     printf("  bytes tying should save:    %8zu  (2 * V * d * 4 = %zu)\n",
            tl_head_bytes_saved_by_tying(&m->head), 2 * Vd * sizeof(float));
     printf("  head.W %s E, head.dW %s dE; param count %zu (tied: %zu)\n",
            m->head.W == m->E ? "is" : "is not", m->head.dW == m->dE ? "is" : "is not",
-           tl_model_param_count(m), Vd + 2 * c.d + 2 * c.hidden * c.d);
+           tl_model_param_count(m), tl_tied_param_count(&c, m->V));
 
-    tl_rng rng;
-    tl_rng_seed(&rng, c.seed ^ 0x5eed);
-    tl_markov_start(mk, ids, c.batch, &rng);
     printf("  max |head.W - E| after   0 steps: %.4g\n", max_abs_diff(m->head.W, m->E, Vd));
     for (size_t s = 1; s <= last; s++) {
         float loss;
-        tl_markov_step(mk, targets, ids, c.batch, &rng);
-        if (tl_model_train_step(m, &loss, ids, targets, c.batch)) {
+        if (tl_trainer_step(&t, &loss)) {
             fprintf(stderr, "probe: step %zu: %s\n", s, tl_last_error());
             break;
         }
-        memcpy(ids, targets, c.batch * sizeof *ids);
         if (s == 1 || s == 10 || s == 50 || s == 100 || s == 300 || s == last)
             printf("  max |head.W - E| after %3zu steps: %.4g   (largest |E| entry: %.3g)\n", s,
                    max_abs_diff(m->head.W, m->E, Vd), max_abs(m->E, Vd));
     }
-    tl_model_destroy(m);
-    tl_markov_destroy(mk);
-    free(ids);
-    free(targets);
+    tl_trainer_end(&t, NULL);
     return 0;
 }

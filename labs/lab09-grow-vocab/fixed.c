@@ -15,7 +15,7 @@
 #include <malloc.h>
 #include <math.h>
 
-#include "support.h"
+#include "lab.h"
 
 /* The head must be the grown E: same pointers, same number of rows. */
 static void assert_head_is_the_grown_E(const tl_model *m, size_t V)
@@ -35,10 +35,7 @@ static void assert_head_is_the_grown_E(const tl_model *m, size_t V)
 static void growing_reties_the_head_to_the_new_E_and_dE_with_260_rows(void **state)
 {
     (void)state;
-    tl_config c = tl_config_default();
-    tl_model *m;
-    assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    assert_int_equal(tl_model_grow_vocab(m, 260), TL_OK);
+    tl_model *m = grown_model();
     assert_head_is_the_grown_E(m, 260);
     assert_int_equal(tl_model_grow_vocab(m, 264), TL_OK);   /* and again */
     assert_head_is_the_grown_E(m, 264);
@@ -73,10 +70,7 @@ static void train_step_after_growing_gives_tokens_258_and_259_probability(void *
 static void a_new_token_can_be_learned_as_a_prediction(void **state)
 {
     (void)state;
-    tl_config c = tl_config_default();
-    tl_model *m;
-    assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    assert_int_equal(tl_model_grow_vocab(m, 260), TL_OK);
+    tl_model *m = grown_model();
     assert_head_is_the_grown_E(m, 260);
     int ids[1] = { 7 }, t[1] = { 258 };
     float loss = NAN, first = NAN;
@@ -96,10 +90,7 @@ static void a_new_token_can_be_learned_as_a_prediction(void **state)
 static void activations_after_growing_hold_a_full_batch_of_260_logits(void **state)
 {
     (void)state;
-    tl_config c = tl_config_default();
-    tl_model *m;
-    assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    assert_int_equal(tl_model_grow_vocab(m, 260), TL_OK);
+    tl_model *m = grown_model();
     assert_head_is_the_grown_E(m, 260);
     size_t need = m->B_cap * 260 * sizeof(float);
     print_message("B_cap = %zu: logits need %zu bytes, hold %zu\n", m->B_cap, need,

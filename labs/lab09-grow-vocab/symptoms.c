@@ -11,16 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "support.h"
-
-static tl_model *grown_model(void)
-{
-    tl_config c = tl_config_default();
-    tl_model *m;
-    assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    assert_int_equal(tl_model_grow_vocab(m, 260), TL_OK);
-    return m;
-}
+#include "lab.h"
 
 /* Prediction 1: E and dE moved to new memory, the head did not follow: it
  * still holds the old pointers, which grow_vocab has just freed. */

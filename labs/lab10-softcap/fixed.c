@@ -11,37 +11,17 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "support.h"
+#include "lab.h"
 
-/* Runs the default model on a few ids with its final RMSNorm gain scaled so
- * that the largest raw score h·E[v] is exactly `want` (h scales with g2, and
- * nothing before it does). Returns the raw score and the logit it became. */
+/* The default model with its largest raw score h·E[v] scaled to `want` in
+ * size (scale_largest_score): that score, and the logit it became. */
 static void cap_one_score(double want, double *raw, float *logit)
 {
     tl_config c = tl_config_default();
     tl_model *m;
     assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    int ids[4] = { 3, 70, 141, 250 };
-    size_t B = 4, V = m->V, d = c.d, best = 0;
-    double zbest = 0.0;
-    for (int pass = 0; pass < 2; pass++) {
-        assert_int_equal(tl_model_forward(m, ids, B), TL_OK);
-        zbest = 0.0;
-        for (size_t i = 0; i < B * V; i++) {
-            size_t b = i / V, v = i % V;
-            double z = 0.0;
-            for (size_t k = 0; k < d; k++)
-                z += (double)m->h[b * d + k] * (double)m->E[v * d + k];
-            if (fabs(z) > fabs(zbest)) {
-                zbest = z;
-                best = i;
-            }
-        }
-        if (pass == 0)
-            for (size_t k = 0; k < d; k++)
-                m->g2[k] *= (float)(want / fabs(zbest));
-    }
-    *raw = zbest;
+    size_t best = 0;
+    assert_int_equal(scale_largest_score(m, want, raw, &best), TL_OK);
     *logit = m->logits[best];
     tl_model_destroy(m);
 }
@@ -74,12 +54,10 @@ static void default_model_learns_to_near_the_floor(void **state)
 {
     (void)state;
     tl_config c = tl_config_default();
-    float *losses = malloc(c.steps * sizeof *losses);
-    double H;
-    assert_non_null(losses);
-    assert_int_equal(tl_train_run(&c, 4, losses, &H, NULL), TL_OK);
-    double start = (double)losses[0], end = tl_mean(losses, c.steps - 30, c.steps);
-    free(losses);
+    float first;
+    double H, end;
+    assert_int_equal(tl_train_ends(&c, 4, 30, &first, &end, &H), TL_OK);
+    double start = (double)first;
     print_message("loss %.3f at init, %.3f at the end (mean of the last 30 steps); floor H %.3f\n",
                   start, end, H);
     assert_true(fabs(start - log(256.0)) < 0.02 * log(256.0));

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "support.h"
+#include "lab.h"
 
 static int trained(void)
 {
@@ -29,17 +29,9 @@ static int trained(void)
         free(losses);
         return 1;
     }
-    float big = 0.0f;
-    double raw = 0.0;
-    for (size_t b = 0; b < B; b++)
-        for (size_t v = 0; v < m->head.V; v++) {
-            float l = fabsf(m->logits[b * m->head.V + v]);
-            big = l > big ? l : big;
-            double z = 0.0;
-            for (size_t k = 0; k < c.d; k++)
-                z += (double)m->h[b * c.d + k] * (double)m->head.W[v * c.d + k];
-            raw = fabs(z) > raw ? fabs(z) : raw;
-        }
+    float big;
+    double raw;
+    largest_logit_and_score(m->logits, m->h, m->head.W, B, c.d, m->head.V, &big, &raw);
     printf("After %zu steps (end loss %.3f, mean of the last 30; floor H %.3f), over every input id:\n",
            c.steps, tl_mean(losses, c.steps - 30, c.steps), H);
     printf("  largest |logit|: %.4f\n", (double)big);
@@ -64,8 +56,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "probe: %s\n", tl_last_error());
         return 1;
     }
-    int ids[4] = { 3, 70, 141, 250 };
-    size_t B = 4, V = m->V, d = c.d;
+    size_t d = c.d;
     float g2[1024];
     if (d > sizeof g2 / sizeof g2[0]) {
         tl_model_destroy(m);
@@ -77,29 +68,15 @@ int main(int argc, char **argv)
     printf("  %12s  %12s\n", "raw score", "logit");
     float out_max = 0.0f;
     for (size_t r = 0; r < sizeof ladder / sizeof ladder[0]; r++) {
-        size_t best = 0;
-        double zbest = 0.0;
+        size_t best;
+        double zbest;
         for (size_t k = 0; k < d; k++)
             m->g2[k] = g2[k];
-        for (int pass = 0; pass < 2; pass++) {
-            if (tl_model_forward(m, ids, B) != TL_OK) {
-                fprintf(stderr, "probe: %s\n", tl_last_error());
-                tl_model_destroy(m);
-                return 1;
-            }
-            zbest = 0.0;
-            for (size_t i = 0; i < B * V; i++) {
-                double z = 0.0;
-                for (size_t k = 0; k < d; k++)
-                    z += (double)m->h[(i / V) * d + k] * (double)m->E[(i % V) * d + k];
-                if (fabs(z) > fabs(zbest)) {
-                    zbest = z;
-                    best = i;
-                }
-            }
-            if (pass == 0)   /* h scales with g2: rescale so the largest score is the rung */
-                for (size_t k = 0; k < d; k++)
-                    m->g2[k] = g2[k] * (float)(ladder[r] / fabs(zbest));
+        /* h scales with g2: rescale so the largest score is the rung */
+        if (scale_largest_score(m, ladder[r], &zbest, &best) != TL_OK) {
+            fprintf(stderr, "probe: %s\n", tl_last_error());
+            tl_model_destroy(m);
+            return 1;
         }
         float l = m->logits[best];
         printf("  %12.2f  %12.4f\n", fabs(zbest), (double)(zbest < 0 ? -l : l));

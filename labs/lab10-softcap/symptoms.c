@@ -9,7 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "support.h"
+#include "lab.h"
 
 /* No model whose logits all lie in [-c, c] beats H + ln(1 + (V-K)/K·e^(-2c)):
  * at best it gives the K successors e^c each and the V-K others e^-c. */
@@ -65,17 +65,9 @@ static void trained_logits_stay_within_the_cap_and_press_against_it(void **state
     for (int i = 0; i < 256; i++)
         ids[i] = i;
     assert_int_equal(tl_model_forward(m, ids, 256), TL_OK);
-    float big = 0.0f;
-    double raw = 0.0;
-    for (size_t b = 0; b < 256; b++)
-        for (size_t v = 0; v < m->V; v++) {
-            float l = fabsf(m->logits[b * m->V + v]);
-            big = l > big ? l : big;
-            double z = 0.0;   /* the score before the cap, h·E[v] */
-            for (size_t k = 0; k < c.d; k++)
-                z += (double)m->h[b * c.d + k] * (double)m->E[v * c.d + k];
-            raw = fabs(z) > raw ? fabs(z) : raw;
-        }
+    float big;
+    double raw;   /* the largest score before the cap, h·E[v] */
+    largest_logit_and_score(m->logits, m->h, m->E, 256, c.d, m->V, &big, &raw);
     print_message("max |logit| after %zu steps: %.4f; cap c = %.2f; max |h·E[v]| before the cap: %.2f\n",
                   c.steps, (double)big, (double)c.softcap, raw);
     tl_model_destroy(m);

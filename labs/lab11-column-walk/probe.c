@@ -4,45 +4,10 @@
  * (V = 50257, d = 128: E is 26 MB). The two kernels alternate, and each
  * figure is a median, so a busy machine slows both alike.
  * Options for the second measurement: --V N --d N --B N --reps N. */
-#include "support.h"
+#include "lab.h"
 
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* logits[b, v] = h_b · E[v]: row v of E is contiguous. */
-static void reference_forward(float *logits, const float *H, const float *E,
-                              size_t B, size_t d, size_t V)
-{
-    for (size_t b = 0; b < B; b++)
-        for (size_t v = 0; v < V; v++) {
-            const float *w = E + v * d;
-            float acc = 0.0f;
-            for (size_t k = 0; k < d; k++)
-                acc += H[b * d + k] * w[k];
-            logits[b * V + v] = acc;
-        }
-}
-
-/* Called only through this pointer, so the compiler cannot specialise the
- * reference for the sizes used here: it is compiled like the library's kernel. */
-static void (*volatile reference)(float *, const float *, const float *, size_t, size_t, size_t) =
-    reference_forward;
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Prints one comparison; returns 0, or 1 when something failed. */
 static int measure(size_t V, size_t d, size_t B, size_t reps)
@@ -63,28 +28,13 @@ static int measure(size_t V, size_t d, size_t B, size_t reps)
         tl_init_uniform(H, B * d, 1.0f, &r);
         bad = tl_head_tie(&head, E, dE, V, d) != TL_OK;
     }
-    for (size_t i = 0; i < reps && !bad; i++)
-        for (int turn = 0; turn < 2 && !bad; turn++) {   /* alternate who goes first */
-            double t0 = now();
-            if ((turn == 0) == (i % 2 == 0)) {
-                bad = tl_head_forward(got, H, &head, B, d, V) != TL_OK;
-                t_ws[i] = now() - t0;
-            } else {
-                reference(want, H, E, B, d, V);
-                t_ref[i] = now() - t0;
-            }
-        }
+    if (!bad)
+        bad = time_alternating(&head, H, E, got, want, B, d, V, reps, t_ws, t_ref) != TL_OK;
     if (bad && E && dE && H && got && want && ratio && t_ws && t_ref)
         fprintf(stderr, "probe: %s\n", tl_last_error());
     if (!bad) {
-        double worst = 0.0;
-        for (size_t i = 0; i < B * V; i++)
-            worst = fmax(worst, fabs((double)got[i] - (double)want[i]));
-        for (size_t i = 0; i < reps; i++)
-            ratio[i] = t_ref[i] / t_ws[i];   /* throughput of yours / reference's */
-        qsort(ratio, reps, sizeof *ratio, cmp_double);
-        qsort(t_ws, reps, sizeof *t_ws, cmp_double);
-        qsort(t_ref, reps, sizeof *t_ref, cmp_double);
+        double worst = max_abs_diff(got, want, B * V);
+        double median = median_ratio(t_ws, t_ref, ratio, reps);
         double flops = 2.0 * (double)B * (double)V * (double)d;
         printf("B=%zu d=%zu V=%zu (E is %.2f MB), median of %zu alternating runs:\n",
                B, d, V, (double)(V * d * sizeof *E) / 1e6, reps);
@@ -93,7 +43,7 @@ static int measure(size_t V, size_t d, size_t B, size_t reps)
         printf("  row-by-row reference     %8.3f ms  %5.2f GFLOP/s\n", 1e3 * t_ref[reps / 2],
                flops / t_ref[reps / 2] / 1e9);
         printf("  throughput ratio yours/reference: %.2f   max |yours - reference| = %.2g\n",
-               ratio[reps / 2], worst);
+               median, worst);
         tl_head_free(&head);
     }
     free(E); free(dE); free(H); free(got); free(want);

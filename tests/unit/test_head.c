@@ -44,13 +44,7 @@ static void forward_is_H_times_E_transposed(void **state)
     tl_head h;
     assert_int_equal(tl_head_tie(&h, E, dE, V, D), TL_OK);
     assert_int_equal(tl_head_forward(logits, H, &h, B, D, V), TL_OK);
-    for (int b = 0; b < B; b++)
-        for (int v = 0; v < V; v++) {
-            double acc = 0;
-            for (int k = 0; k < D; k++)
-                acc += (double)H[b * D + k] * (double)E[v * D + k];   /* E[v, k] = Eᵀ[k, v] */
-            want[b * V + v] = (float)acc;
-        }
+    tl_fresh_logits(want, H, E, B, D, V, 0.0f);   /* h_b · E[v]: E[v, k] = Eᵀ[k, v] */
     assert_true(tl_close("logits", logits, want, B * V, 1e-6f, 1e-5f));
 }
 
@@ -79,6 +73,21 @@ static double loss_of(const float *H, float *E, float *dE, const int *t)
     return (double)loss;
 }
 
+/* fd[i] = central finite difference of loss_of in w[i], for the n floats at w
+ * (inside H or E) */
+static void finite_differences(float *fd, float *w, size_t n, const float *H, float *E,
+                               float *scratch, const int *t)
+{
+    const float eps = 1e-2f;
+    for (size_t i = 0; i < n; i++) {
+        float keep = w[i];
+        w[i] = keep + eps; double lp = loss_of(H, E, scratch, t);
+        w[i] = keep - eps; double lm = loss_of(H, E, scratch, t);
+        w[i] = keep;
+        fd[i] = (float)((lp - lm) / (2 * (double)eps));
+    }
+}
+
 static void head_gradients_match_finite_differences(void **state)
 {
     (void)state;
@@ -97,22 +106,9 @@ static void head_gradients_match_finite_differences(void **state)
     tl_cross_entropy_backward(dlogits, probs, t, B, V);
     assert_int_equal(tl_head_backward(dH, &h, dlogits, H, B, D, V), TL_OK);
 
-    const float eps = 1e-2f;
     float fdE[V * D], fdH[B * D], scratch[V * D];
-    for (int i = 0; i < V * D; i++) {
-        float keep = E[i];
-        E[i] = keep + eps; double lp = loss_of(H, E, scratch, t);
-        E[i] = keep - eps; double lm = loss_of(H, E, scratch, t);
-        E[i] = keep;
-        fdE[i] = (float)((lp - lm) / (2 * (double)eps));
-    }
-    for (int i = 0; i < B * D; i++) {
-        float keep = H[i];
-        H[i] = keep + eps; double lp = loss_of(H, E, scratch, t);
-        H[i] = keep - eps; double lm = loss_of(H, E, scratch, t);
-        H[i] = keep;
-        fdH[i] = (float)((lp - lm) / (2 * (double)eps));
-    }
+    finite_differences(fdE, E, V * D, H, E, scratch, t);
+    finite_differences(fdH, H, B * D, H, E, scratch, t);
     assert_true(tl_close("dE vs finite difference", dE, fdE, V * D, 1e-3f, 2e-2f));
     assert_true(tl_close("dH vs finite difference", dH, fdH, B * D, 1e-3f, 2e-2f));
 }

@@ -19,10 +19,8 @@ static double loss_at_init(size_t V)
 {
     tl_config c = tl_config_default();
     c.V_in = c.V_out = V;
-    c.steps = 1;
-    c.lr = 0.0f;          /* the loss of step 0 is computed before any update */
     float loss;
-    assert_int_equal(tl_train_run(&c, 4, &loss, NULL, NULL), TL_OK);
+    assert_int_equal(tl_loss_at_init(&c, 4, &loss), TL_OK);
     return (double)loss;
 }
 
@@ -40,14 +38,8 @@ static void loss_at_init_is_within_2_percent_of_ln_V(void **state)
 /* A small model with O(1) weights, ids repeated so both paths reach one row. */
 static tl_model *small_model(int tied)
 {
-    tl_config c = tl_config_default();
-    c.V_in = c.V_out = 12;
-    c.d = 6;
-    c.hidden = 8;
-    c.batch = 5;
-    c.init_std = 0.5f;
+    tl_config c = tl_small_config();
     c.tied = tied;
-    c.seed = 3;
     tl_model *m;
     assert_int_equal(tl_model_create(&m, &c), TL_OK);
     tl_rng r;   /* move the gains off 1 so their gradient is not a special case */
@@ -59,21 +51,12 @@ static tl_model *small_model(int tied)
     return m;
 }
 
-static void gradients(tl_model *m, const int *ids, const int *t, size_t B)
-{
-    float loss;
-    tl_optim_zero_grad(m->opt);
-    assert_int_equal(tl_model_forward(m, ids, B), TL_OK);
-    assert_int_equal(tl_model_loss(m, &loss, t, B), TL_OK);
-    assert_int_equal(tl_model_backward(m, t, B), TL_OK);
-}
-
 static void tied_model_gradients_match_finite_differences(void **state)
 {
     (void)state;
     tl_model *m = small_model(1);
     int ids[5] = { 3, 7, 3, 11, 0 }, t[5] = { 7, 3, 3, 0, 11 };
-    gradients(m, ids, t, 5);
+    assert_int_equal(tl_gradients(m, NULL, ids, t, 5), TL_OK);
     size_t d = m->cfg.d, h = m->cfg.hidden;
     /* copies: the check re-runs forward, which must not see changed gradients */
     float *dE = malloc(m->V * d * sizeof *dE);
@@ -95,7 +78,7 @@ static void gradients_accumulate_over_two_backward_passes(void **state)
     tl_model *m = small_model(1);
     int ids[5] = { 3, 7, 3, 11, 0 }, t[5] = { 7, 3, 3, 0, 11 };
     size_t nE = m->V * m->cfg.d, nW1 = m->cfg.hidden * m->cfg.d;
-    gradients(m, ids, t, 5);
+    assert_int_equal(tl_gradients(m, NULL, ids, t, 5), TL_OK);
     float *once = malloc((nE + nW1) * sizeof *once), *twice = malloc((nE + nW1) * sizeof *twice);
     memcpy(once, m->dE, nE * sizeof *once);
     memcpy(once + nE, m->dW1, nW1 * sizeof *once);
@@ -115,7 +98,7 @@ static void untied_model_gradients_match_finite_differences(void **state)
     (void)state;
     tl_model *m = small_model(0);
     int ids[5] = { 1, 2, 1, 9, 9 }, t[5] = { 2, 1, 9, 9, 4 };
-    gradients(m, ids, t, 5);
+    assert_int_equal(tl_gradients(m, NULL, ids, t, 5), TL_OK);
     assert_ptr_not_equal(m->head.W, m->E);
     assert_true(tl_gradcheck_model("dE (lookup only)", m, m->E, m->dE, m->V * m->cfg.d, 72, ids, t, 5));
     assert_true(tl_gradcheck_model("head dW", m, m->head.W, m->head.dW, m->head.V * m->cfg.d, 72, ids, t, 5));
@@ -130,7 +113,7 @@ static void softcap_bounds_the_logits_and_keeps_gradients_exact(void **state)
     for (size_t i = 0; i < m->V * m->cfg.d; i++)
         m->E[i] *= 4.0f;                 /* logits well beyond the cap */
     int ids[5] = { 3, 7, 3, 11, 0 }, t[5] = { 7, 3, 3, 0, 11 };
-    gradients(m, ids, t, 5);
+    assert_int_equal(tl_gradients(m, NULL, ids, t, 5), TL_OK);
     float big = 0;
     for (size_t i = 0; i < 5 * m->V; i++) {
         assert_true(fabsf(m->logits[i]) <= 1.5f);
@@ -152,9 +135,9 @@ static void tied_model_counts_E_once(void **state)
     assert_int_equal(tl_model_create(&t, &c), TL_OK);
     c.tied = 0;
     assert_int_equal(tl_model_create(&u, &c), TL_OK);
-    size_t V = c.V_out, d = c.d, h = c.hidden;
-    assert_int_equal(tl_model_param_count(t), V * d + 2 * d + 2 * h * d);
-    assert_int_equal(tl_model_param_count(u), 2 * V * d + 2 * d + 2 * h * d);
+    size_t V = c.V_out, d = c.d;
+    assert_int_equal(tl_model_param_count(t), tl_tied_param_count(&c, V));
+    assert_int_equal(tl_model_param_count(u), tl_tied_param_count(&c, V) + V * d);   /* + head W */
     assert_int_equal(tl_head_bytes_saved_by_tying(&t->head), 2 * V * d * sizeof(float));
     tl_model_destroy(t);
     tl_model_destroy(u);
@@ -174,13 +157,7 @@ static void head_reads_the_current_E_after_training_steps(void **state)
     int ids[2] = { 5, 200 };
     assert_int_equal(tl_model_forward(m, ids, 2), TL_OK);
     float *want = malloc(2 * m->V * sizeof *want);
-    for (size_t b = 0; b < 2; b++)
-        for (size_t v = 0; v < m->V; v++) {
-            double acc = 0;
-            for (size_t k = 0; k < c.d; k++)
-                acc += (double)m->h[b * c.d + k] * (double)m->E[v * c.d + k];
-            want[b * m->V + v] = (float)acc;
-        }
+    tl_fresh_logits(want, m->h, m->E, 2, c.d, m->V, 0.0f);
     assert_true(tl_close("logits vs fresh h·Eᵀ", m->logits, want, 2 * m->V, 1e-5f, 1e-4f));
     free(want);
     tl_model_destroy(m);
@@ -190,15 +167,14 @@ static void training_gets_well_below_ln_V_toward_H(void **state)
 {
     (void)state;
     tl_config c = tl_config_default();
-    float *losses = malloc(c.steps * sizeof *losses);
-    double H;
-    assert_int_equal(tl_train_run(&c, 4, losses, &H, NULL), TL_OK);
-    double lnV = log((double)c.V_out), end = tl_mean(losses, c.steps - 30, c.steps);
+    float first;
+    double H, end;
+    assert_int_equal(tl_train_ends(&c, 4, 30, &first, &end, &H), TL_OK);
+    double lnV = log((double)c.V_out);
     print_message("loss %.3f at init, %.3f at the end; ln V %.3f, floor H %.3f\n",
-                  (double)losses[0], end, lnV, H);
+                  (double)first, end, lnV, H);
     assert_true(end < H + 0.25 * (lnV - H));
     assert_true(end > H - 0.05);   /* no model beats the source's entropy rate */
-    free(losses);
 }
 
 static void same_seed_same_losses(void **state)
@@ -255,7 +231,7 @@ static void growing_the_vocabulary_reties_the_head_and_predicts_new_tokens(void 
     assert_ptr_equal(m->head.W, m->E);
     assert_ptr_equal(m->head.dW, m->dE);
     assert_int_equal(m->head.V, 260);
-    assert_int_equal(tl_model_param_count(m), 260 * c.d + 2 * c.d + 2 * c.hidden * c.d);
+    assert_int_equal(tl_model_param_count(m), tl_tied_param_count(&c, 260));
     int ids[2] = { 259, 3 }, t[2] = { 258, 259 };
     float loss;
     assert_int_equal(tl_model_train_step(m, &loss, ids, t, 2), TL_OK);

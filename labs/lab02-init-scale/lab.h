@@ -1,0 +1,40 @@
+/* lab.h — lab 02: what symptoms.c, fixed.c and probe.c share. */
+#ifndef LAB02_LAB_H
+#define LAB02_LAB_H
+
+#include "support.h"
+
+#include <math.h>
+
+/* Standard deviation of n floats, in double. */
+static inline double std_of(const float *w, size_t n)
+{
+    double s = 0.0, ss = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        s += (double)w[i];
+        ss += (double)w[i] * (double)w[i];
+    }
+    double mean = s / (double)n;
+    return sqrt(ss / (double)n - mean * mean);
+}
+
+/* A batch of NB input ids spread over the vocabulary: 0, 4, 8, ..., 252. */
+enum { NB = 64 };
+static inline void spread_ids(int ids[NB])
+{
+    for (int b = 0; b < NB; b++)
+        ids[b] = b * 4;
+}
+
+/* Mean over the batch of the logit each input id gives itself, after a
+ * forward of ids: large when the model predicts that its input repeats. */
+static inline double own_logit_mean(const tl_model *m, const int *ids, size_t B)
+{
+    size_t V = m->head.V;
+    double own = 0.0;
+    for (size_t b = 0; b < B; b++)
+        own += (double)m->logits[b * V + (size_t)ids[b]] / (double)B;
+    return own;
+}
+
+#endif
