@@ -83,12 +83,30 @@ $(BUILD)/lab/%: $(BUILD)/lab/%.o $(SUPPORT) $(LIB_A)
 
 .PRECIOUS: $(BUILD)/lab/%.o $(BUILD)/lib/%.o $(BUILD)/tools/%.o $(BUILD)/tests/%.o
 
+# The benchmark, and only it, links OpenBLAS (cblas_sgemm is its yardstick), so
+# it is in neither `build` nor `test`. It also links a second copy of
+# lm_head_fast.c built with BENCH_NATIVE (empty: none), renamed so both fit.
+BENCH_OUT    ?= build/bench
+BENCH_NATIVE ?= -march=native
+BENCH_DEFS    = -DTL_BENCH_FLAGS='"$(strip $(CFLAGS) $(SANFLAGS))"' \
+                $(if $(BENCH_NATIVE),-DTL_BENCH_NATIVE -DTL_BENCH_NATIVE_FLAGS='"$(strip $(CFLAGS) $(SANFLAGS) $(BENCH_NATIVE))"')
+
+$(BUILD)/tools/bench.o: ALL_CFLAGS += $(BENCH_DEFS)
+
+$(BUILD)/native/lm_head_fast.o: $(LIBDIR)/lm_head_fast.c Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(BENCH_NATIVE) -Dtl_head_forward_fast=tl_head_forward_fast_native \
+	    -Dtl_head_backward_fast=tl_head_backward_fast_native -I$(LIBDIR) -c $< -o $@
+
+$(BUILD)/bench: $(BUILD)/tools/bench.o $(if $(BENCH_NATIVE),$(BUILD)/native/lm_head_fast.o) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ -lopenblas $(LDLIBS)
+
 -include $(wildcard $(BUILD)/*/*.d)
 
 # ---- targets people type -----------------------------------------------------
 
 .PHONY: help build test check test-san verify hint check-fix reset clean status \
-        grade grade-all autograder classroom new-lab
+        grade grade-all autograder classroom new-lab bench bench-labs
 
 help:        ## this list
 	@echo "tiedlab — one matrix for the embedding and the LM head, and how it breaks"
@@ -112,6 +130,8 @@ help:        ## this list
 	@echo "  make new-lab NAME=slug     scaffold the next lab with every part to fill in"
 	@echo "  make test (or make check)  the whole suite; ends with 'N passed, N failed'"
 	@echo "  make test-san              unit tests and losscheck under AddressSanitizer + UBSan"
+	@echo "  make bench                 LM-head kernels vs OpenBLAS (ratios), training tokens/s; CSV + PNG"
+	@echo "  make bench-labs            seconds from make labNN to its symptom, every lab, in a scratch copy"
 	@echo "  make clean                 remove build/ (never work/ or notes/)"
 	@echo "  make help                  this list"
 	@echo
@@ -165,6 +185,18 @@ test check:
 
 test-san:
 	@tests/run --san-only
+
+bench:
+	@printf '#include <cblas.h>\nint main(void) { return 0; }\n' | $(CC) -x c -o /dev/null - -lopenblas >/dev/null 2>&1 \
+	    || { echo "make bench: OpenBLAS is missing; install it with: sudo apt-get install libopenblas-dev" >&2; exit 2; }
+	@$(MAKE) --no-print-directory $(BUILD)/bench
+	@OPENBLAS_NUM_THREADS=1 $(BUILD)/bench --out '$(BENCH_OUT)'
+	@if command -v gnuplot >/dev/null 2>&1; then \
+	    gnuplot '$(BENCH_OUT)/bench.gp' && echo "chart: $(BENCH_OUT)/bench.png"; \
+	else echo "make bench: no chart without gnuplot; install it with: sudo apt-get install gnuplot-nox"; fi
+
+bench-labs:
+	@tools/bench-labs '$(BENCH_OUT)'
 
 clean:
 	rm -rf build

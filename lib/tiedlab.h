@@ -13,6 +13,7 @@
  *   lm head      tl_head_tie, tl_head_create_untied, tl_head_free,
  *                tl_head_forward, tl_head_backward, tl_head_bytes_held,
  *                tl_head_bytes_saved_by_tying
+ *                (blocked, SIMD: tl_head_forward_fast, tl_head_backward_fast)
  *   loss         tl_softmax_forward, tl_cross_entropy_forward,
  *                tl_cross_entropy_backward
  *   init         TL_TIED_INIT_STD, tl_init_normal, tl_init_uniform
@@ -98,6 +99,12 @@ size_t tl_head_bytes_held(const tl_head *head);
 /* Bytes a separate head matrix would need that tying saves: V·d floats, twice
  * (weight and gradient); 0 for an untied head. */
 size_t tl_head_bytes_saved_by_tying(const tl_head *head);
+/* The same two products, blocked for cache and written for SIMD
+ * (lm_head_fast.c): same shapes, errors and +=, another order of additions. */
+tl_err tl_head_forward_fast(float *logits, const float *H, const tl_head *head,
+                            size_t B, size_t d, size_t V);
+tl_err tl_head_backward_fast(float *dH, tl_head *head, const float *dlogits,
+                             const float *H, size_t B, size_t d, size_t V);
 
 /* ---- loss --------------------------------------------------------------- */
 

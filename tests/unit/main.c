@@ -12,6 +12,7 @@ int main(void)
     failed += test_optim();
     failed += test_data();
     failed += test_model();
+    failed += test_head_fast();
     tl_nonce_done(failed);
     return failed ? 1 : 0;
 }

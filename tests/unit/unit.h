@@ -17,5 +17,6 @@ int test_loss(void);
 int test_optim(void);
 int test_data(void);
 int test_model(void);
+int test_head_fast(void);
 
 #endif

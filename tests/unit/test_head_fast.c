@@ -1,0 +1,198 @@
+/* test_head_fast.c — the blocked kernels give the reference loop's numbers.
+ *
+ * Shapes are chosen so that every remainder path runs: batch rows left over
+ * after whole tiles (B = 1, 3, 65), widths below and between whole SIMD lane
+ * groups (d = 1, 7, 100), vocabularies shorter than a tile or ending 1, 2 or 3
+ * rows into one (V = 1, 3, 5, 7, 1001), and one shape big enough to be split
+ * into cache blocks. Every shape runs, and each failure prints its worst element.
+ */
+#include "unit.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void randn(float *w, size_t n, uint64_t seed, float std)
+{
+    tl_rng r;
+    tl_rng_seed(&r, seed);
+    tl_init_normal(w, n, std, &r);
+}
+
+/* A sum of d products of N(0,1) numbers, in another order than the
+ * reference's: the rounding differs by about d·2⁻²⁴ at worst. */
+static float atol_for(size_t d)
+{
+    return 1e-6f * (float)d;
+}
+
+typedef struct { size_t B, d, V; } shape;
+
+static const size_t Bs[] = { 1, 3, 64, 65 }, ds[] = { 1, 7, 64, 100 };
+static const size_t Vs[] = { 1, 3, 5, 7, 256, 1001 };
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* One forward of each kernel on random H and E; 1 when they agree. */
+static int forward_agrees(shape s)
+{
+    size_t B = s.B, d = s.d, V = s.V;
+    float *H = malloc(B * d * sizeof *H), *E = malloc(V * d * sizeof *E);
+    float *dE = calloc(V * d, sizeof *dE);
+    float *want = malloc(B * V * sizeof *want), *got = malloc(B * V * sizeof *got);
+    int ok = 0;
+    if (H && E && dE && want && got) {
+        randn(H, B * d, 11 + B, 1.0f);
+        randn(E, V * d, 13 + V, 1.0f);
+        for (size_t i = 0; i < B * V; i++)
+            got[i] = NAN;   /* every logit must be written */
+        tl_head h;
+        char what[96];
+        snprintf(what, sizeof what, "fast logits, B=%zu d=%zu V=%zu", B, d, V);
+        ok = tl_head_tie(&h, E, dE, V, d) == TL_OK
+             && tl_head_forward(want, H, &h, B, d, V) == TL_OK
+             && tl_head_forward_fast(got, H, &h, B, d, V) == TL_OK
+             && tl_close(what, got, want, B * V, atol_for(d), 1e-5f);
+    }
+    free(H);
+    free(E);
+    free(dE);
+    free(want);
+    free(got);
+    return ok;
+}
+
+/* One backward of each kernel into gradients that already hold numbers (the
+ * embedding's share in dE, another path's in dH); 1 when dH and dE agree. */
+static int backward_agrees(shape s)
+{
+    size_t B = s.B, d = s.d, V = s.V;
+    float *H = malloc(B * d * sizeof *H), *E = malloc(V * d * sizeof *E);
+    float *G = malloc(B * V * sizeof *G);
+    float *dE_want = malloc(V * d * sizeof *dE_want), *dE_got = malloc(V * d * sizeof *dE_got);
+    float *dH_want = malloc(B * d * sizeof *dH_want), *dH_got = malloc(B * d * sizeof *dH_got);
+    int ok = 0;
+    if (H && E && G && dE_want && dE_got && dH_want && dH_got) {
+        randn(H, B * d, 17 + B, 1.0f);
+        randn(E, V * d, 19 + V, 1.0f);
+        randn(G, B * V, 23 + d, 1.0f);
+        randn(dE_want, V * d, 29, 1.0f);
+        randn(dH_want, B * d, 31, 1.0f);
+        memcpy(dE_got, dE_want, V * d * sizeof *dE_got);
+        memcpy(dH_got, dH_want, B * d * sizeof *dH_got);
+        tl_head ref, fast;
+        char what_dH[96], what_dE[96];
+        snprintf(what_dH, sizeof what_dH, "fast dH, B=%zu d=%zu V=%zu", B, d, V);
+        snprintf(what_dE, sizeof what_dE, "fast dE, B=%zu d=%zu V=%zu", B, d, V);
+        ok = tl_head_tie(&ref, E, dE_want, V, d) == TL_OK
+             && tl_head_tie(&fast, E, dE_got, V, d) == TL_OK
+             && tl_head_backward(dH_want, &ref, G, H, B, d, V) == TL_OK
+             && tl_head_backward_fast(dH_got, &fast, G, H, B, d, V) == TL_OK;
+        /* dH sums V products, dE sums B */
+        ok = ok && tl_close(what_dH, dH_got, dH_want, B * d, atol_for(V), 1e-5f);
+        ok = ok && tl_close(what_dE, dE_got, dE_want, V * d, atol_for(B), 1e-5f);
+    }
+    free(H);
+    free(E);
+    free(G);
+    free(dE_want);
+    free(dE_got);
+    free(dH_want);
+    free(dH_got);
+    return ok;
+}
+
+static void fast_forward_equals_the_reference_loop_for_every_remainder(void **state)
+{
+    (void)state;
+    int failed = 0;
+    for (size_t a = 0; a < COUNT(Bs); a++)
+        for (size_t b = 0; b < COUNT(ds); b++)
+            for (size_t c = 0; c < COUNT(Vs); c++)
+                failed += !forward_agrees((shape){ Bs[a], ds[b], Vs[c] });
+    assert_int_equal(failed, 0);
+}
+
+static void fast_backward_equals_the_reference_loop_for_every_remainder(void **state)
+{
+    (void)state;
+    int failed = 0;
+    for (size_t a = 0; a < COUNT(Bs); a++)
+        for (size_t b = 0; b < COUNT(ds); b++)
+            for (size_t c = 0; c < COUNT(Vs); c++)
+                failed += !backward_agrees((shape){ Bs[a], ds[b], Vs[c] });
+    assert_int_equal(failed, 0);
+}
+
+/* B·d and V·d past the kernels' cache blocks, so the batch and the
+ * vocabulary are each split into several blocks, the last one short. */
+static void fast_kernels_agree_across_cache_blocks(void **state)
+{
+    (void)state;
+    shape s = { 70, 2000, 37 };
+    assert_true(forward_agrees(s));
+    assert_true(backward_agrees(s));
+}
+
+static void fast_backward_adds_to_what_the_gradients_already_hold(void **state)
+{
+    (void)state;
+    enum { B = 5, D = 9, V = 6 };
+    float E[V * D], dE[V * D], H[B * D], dH[B * D], G[B * V];
+    float dE_alone[V * D], dH_alone[B * D], dE_want[V * D], dH_want[B * D];
+    randn(E, V * D, 41, 1.0f);
+    randn(H, B * D, 43, 1.0f);
+    randn(G, B * V, 47, 1.0f);
+    tl_head h;
+    assert_int_equal(tl_head_tie(&h, E, dE, V, D), TL_OK);
+    memset(dE, 0, sizeof dE);
+    memset(dH, 0, sizeof dH);
+    assert_int_equal(tl_head_backward_fast(dH, &h, G, H, B, D, V), TL_OK);
+    memcpy(dE_alone, dE, sizeof dE);        /* the head's share alone */
+    memcpy(dH_alone, dH, sizeof dH);
+    for (int i = 0; i < V * D; i++) {
+        dE[i] = 0.5f;                       /* the lookup already added 0.5 */
+        dE_want[i] = 0.5f + dE_alone[i];
+    }
+    for (int i = 0; i < B * D; i++) {
+        dH[i] = -0.25f;                     /* another path into H added -0.25 */
+        dH_want[i] = -0.25f + dH_alone[i];
+    }
+    assert_int_equal(tl_head_backward_fast(dH, &h, G, H, B, D, V), TL_OK);
+    assert_true(tl_close("dE = lookup's share + head's share", dE, dE_want, V * D, 1e-6f, 1e-6f));
+    assert_true(tl_close("dH = other path's share + head's share", dH, dH_want, B * D, 1e-6f, 1e-6f));
+}
+
+static void fast_shape_errors_name_the_function_and_both_sizes(void **state)
+{
+    (void)state;
+    enum { B = 3, D = 4, V = 6 };
+    float E[V * D], dE[V * D], H[B * D], logits[B * 2 * V];
+    tl_head h;
+    assert_int_equal(tl_head_tie(&h, E, dE, V, D), TL_OK);
+    assert_int_equal(tl_head_forward_fast(logits, H, &h, B, D, 2 * V), TL_ESHAPE);
+    assert_true(tl_mentions(tl_last_error(), "tl_head_forward: head has 6 rows, caller expects 12 logits"));
+    assert_int_equal(tl_head_forward_fast(logits, H, &h, B, D + 3, V), TL_ESHAPE);
+    assert_true(tl_mentions(tl_last_error(), "tl_head_forward: head rows have width 4, hidden state has width 7"));
+    assert_int_equal(tl_head_backward_fast(H, &h, logits, H, B, D + 1, V), TL_ESHAPE);
+    assert_true(tl_mentions(tl_last_error(), "tl_head_backward: head rows have width 4, hidden state has width 5"));
+    assert_int_equal(tl_head_backward_fast(H, &h, logits, H, B, D, V - 1), TL_ESHAPE);
+    assert_true(tl_mentions(tl_last_error(), "tl_head_backward: head has 6 rows, caller expects 5 logits"));
+    assert_int_equal(tl_head_forward_fast(NULL, H, &h, B, D, V), TL_EINVAL);
+    assert_true(tl_mentions(tl_last_error(), "tl_head_forward"));
+    assert_int_equal(tl_head_backward_fast(NULL, &h, logits, H, B, D, V), TL_EINVAL);
+    assert_true(tl_mentions(tl_last_error(), "tl_head_backward"));
+    assert_int_equal(tl_head_forward_fast(logits, H, NULL, B, D, V), TL_EINVAL);
+}
+
+int test_head_fast(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fast_forward_equals_the_reference_loop_for_every_remainder),
+        cmocka_unit_test(fast_backward_equals_the_reference_loop_for_every_remainder),
+        cmocka_unit_test(fast_kernels_agree_across_cache_blocks),
+        cmocka_unit_test(fast_backward_adds_to_what_the_gradients_already_hold),
+        cmocka_unit_test(fast_shape_errors_name_the_function_and_both_sizes),
+    };
+    return cmocka_run_group_tests_name("head_fast", tests, NULL, NULL);
+}
