@@ -83,22 +83,18 @@ $(BUILD)/lab/%: $(BUILD)/lab/%.o $(SUPPORT) $(LIB_A)
 
 .PRECIOUS: $(BUILD)/lab/%.o $(BUILD)/lib/%.o $(BUILD)/tools/%.o $(BUILD)/tests/%.o
 
+# matmul.c's AVX2 and AVX-512 builds may fuse a multiply and an add into one
+# FMA instruction (-std=c11 forbids that contraction unless asked).
+$(BUILD)/lib/matmul.o: ALL_CFLAGS += -ffp-contract=fast
+
 # The benchmark, and only it, links OpenBLAS (cblas_sgemm is its yardstick), so
-# it is in neither `build` nor `test`. It also links a second copy of
-# lm_head_fast.c built with BENCH_NATIVE (empty: none), renamed so both fit.
+# it is in neither `build` nor `test`.
 BENCH_OUT    ?= build/bench
-BENCH_NATIVE ?= -march=native
-BENCH_DEFS    = -DTL_BENCH_FLAGS='"$(strip $(CFLAGS) $(SANFLAGS))"' \
-                $(if $(BENCH_NATIVE),-DTL_BENCH_NATIVE -DTL_BENCH_NATIVE_FLAGS='"$(strip $(CFLAGS) $(SANFLAGS) $(BENCH_NATIVE))"')
+BENCH_DEFS    = -DTL_BENCH_FLAGS='"$(strip $(CFLAGS) $(SANFLAGS))"'
 
 $(BUILD)/tools/bench.o: ALL_CFLAGS += $(BENCH_DEFS)
 
-$(BUILD)/native/lm_head_fast.o: $(LIBDIR)/lm_head_fast.c Makefile
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(BENCH_NATIVE) -Dtl_head_forward_fast=tl_head_forward_fast_native \
-	    -Dtl_head_backward_fast=tl_head_backward_fast_native -I$(LIBDIR) -c $< -o $@
-
-$(BUILD)/bench: $(BUILD)/tools/bench.o $(if $(BENCH_NATIVE),$(BUILD)/native/lm_head_fast.o) $(LIB_A)
+$(BUILD)/bench: $(BUILD)/tools/bench.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ -lopenblas $(LDLIBS)
 
 -include $(wildcard $(BUILD)/*/*.d)

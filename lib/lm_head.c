@@ -100,6 +100,32 @@ tl_err tl_head_backward(float *dH, tl_head *head, const float *dlogits,
     return TL_OK;
 }
 
+/* The same two products through matmul.c's blocked kernels: E is read in
+ * place, as above, in tiles that stay in cache. */
+tl_err tl_head_forward_fast(float *logits, const float *H, const tl_head *head,
+                            size_t B, size_t d, size_t V)
+{
+    tl_err err = check_shape("tl_head_forward", head, d, V);
+    if (err)
+        return err;
+    if (!logits || !H)
+        return tl_fail(TL_EINVAL, "tl_head_forward: NULL logits or hidden state");
+    tl_matmul_forward(logits, H, head->W, B, d, V);
+    return TL_OK;
+}
+
+tl_err tl_head_backward_fast(float *dH, tl_head *head, const float *dlogits,
+                             const float *H, size_t B, size_t d, size_t V)
+{
+    tl_err err = check_shape("tl_head_backward", head, d, V);
+    if (err)
+        return err;
+    if (!dH || !dlogits || !H || !head->dW)
+        return tl_fail(TL_EINVAL, "tl_head_backward: NULL buffer");
+    tl_matmul_backward(dH, head->dW, dlogits, H, head->W, B, d, V);
+    return TL_OK;
+}
+
 size_t tl_head_bytes_held(const tl_head *head)
 {
     return head && !head->tied && head->W ? 2 * head->V * head->d * sizeof(float) : 0;

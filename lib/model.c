@@ -22,6 +22,7 @@ tl_config tl_config_default(void)
         .V_in = 256, .V_out = 256, .d = 64, .hidden = 128,
         .init_std = TL_TIED_INIT_STD, .softcap = TL_SOFTCAP_DEFAULT, .lr = 1e-2f,
         .steps = 300, .batch = 64, .seed = 1, .tied = 1, .optim = TL_ADAM,
+        .head_kernel = TL_HEAD_FAST,
     };
 }
 
@@ -57,32 +58,6 @@ static void rmsnorm_backward(float *dx, float *dg, const float *dout, const floa
         for (size_t k = 0; k < d; k++)
             dx[b * d + k] += r[b] * g[k] * db[k] - c * xb[k];
     }
-}
-
-/* out[B, n] = in[B, m] · Wᵀ with W [n, m] */
-static void linear_forward(float *out, const float *in, const float *W, size_t B, size_t m, size_t n)
-{
-    for (size_t b = 0; b < B; b++)
-        for (size_t j = 0; j < n; j++) {
-            float acc = 0.0f;
-            for (size_t k = 0; k < m; k++)
-                acc += in[b * m + k] * W[j * m + k];
-            out[b * n + j] = acc;
-        }
-}
-
-/* din += dout · W;  dW += doutᵀ · in */
-static void linear_backward(float *din, float *dW, const float *dout, const float *in,
-                            const float *W, size_t B, size_t m, size_t n)
-{
-    for (size_t b = 0; b < B; b++)
-        for (size_t j = 0; j < n; j++) {
-            float g = dout[b * n + j];
-            for (size_t k = 0; k < m; k++) {
-                din[b * m + k] += g * W[j * m + k];
-                dW[j * m + k] += g * in[b * m + k];
-            }
-        }
 }
 
 static float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
@@ -159,6 +134,9 @@ tl_err tl_model_create(tl_model **out, const tl_config *cfg)
         return tl_fail(TL_EINVAL, "tl_model_create: softcap %g is not a finite cap >= 0 (0 = off)", (double)cfg->softcap);
     if (!(cfg->init_std >= 0.0f) || !isfinite(cfg->init_std))
         return tl_fail(TL_EINVAL, "tl_model_create: init_std %g is not a finite std >= 0", (double)cfg->init_std);
+    if (cfg->head_kernel != TL_HEAD_FAST && cfg->head_kernel != TL_HEAD_REFERENCE)
+        return tl_fail(TL_EINVAL, "tl_model_create: head_kernel %d is neither TL_HEAD_FAST nor TL_HEAD_REFERENCE",
+                       (int)cfg->head_kernel);
     tl_model *m = calloc(1, sizeof *m);
     if (!m)
         return tl_fail(TL_ENOMEM, "tl_model_create: out of memory");
@@ -233,14 +211,16 @@ tl_err tl_model_forward(tl_model *m, const int *ids, size_t B)
         return err;
     memcpy(m->ids, ids, B * sizeof *ids);   /* backward scatters into these rows */
     rmsnorm_forward(m->n1, m->r1, m->x, m->g1, B, d);
-    linear_forward(m->a, m->n1, m->W1, B, d, hid);
+    tl_matmul_forward(m->a, m->n1, m->W1, B, d, hid);
     for (size_t i = 0; i < B * hid; i++)
         m->s[i] = m->a[i] * sigmoidf(m->a[i]);
-    linear_forward(m->y, m->s, m->W2, B, hid, d);
+    tl_matmul_forward(m->y, m->s, m->W2, B, hid, d);
     for (size_t i = 0; i < B * d; i++)
         m->y[i] += m->x[i];
     rmsnorm_forward(m->h, m->r2, m->y, m->g2, B, d);
-    err = tl_head_forward(m->logits, m->h, &m->head, B, d, m->head.V);
+    err = m->cfg.head_kernel == TL_HEAD_FAST
+              ? tl_head_forward_fast(m->logits, m->h, &m->head, B, d, m->head.V)
+              : tl_head_forward(m->logits, m->h, &m->head, B, d, m->head.V);
     float c = m->cfg.softcap;
     if (!err && c > 0.0f)
         for (size_t i = 0; i < B * m->head.V; i++)
@@ -272,19 +252,21 @@ tl_err tl_model_backward(tl_model *m, const int *targets, size_t B)
             float t = m->logits[i] / c;          /* tanh(z / c), from the capped logit */
             m->dlogits[i] *= 1.0f - t * t;
         }
-    if (!err)
-        err = tl_head_backward(m->dh, &m->head, m->dlogits, m->h, B, d, V);   /* into dE when tied */
+    if (!err)   /* into dE when tied */
+        err = m->cfg.head_kernel == TL_HEAD_FAST
+                  ? tl_head_backward_fast(m->dh, &m->head, m->dlogits, m->h, B, d, V)
+                  : tl_head_backward(m->dh, &m->head, m->dlogits, m->h, B, d, V);
     if (err)
         return err;
     rmsnorm_backward(m->dy, m->dg2, m->dh, m->y, m->r2, m->g2, B, d);
     memcpy(m->dx, m->dy, B * d * sizeof(float));        /* the residual path */
     memset(m->da, 0, B * hid * sizeof(float));
-    linear_backward(m->da, m->dW2, m->dy, m->s, m->W2, B, hid, d);   /* da holds ds here */
+    tl_matmul_backward(m->da, m->dW2, m->dy, m->s, m->W2, B, hid, d);   /* da holds ds here */
     for (size_t i = 0; i < B * hid; i++) {
         float sg = sigmoidf(m->a[i]);
         m->da[i] *= sg * (1.0f + m->a[i] * (1.0f - sg));   /* silu'(a) */
     }
-    linear_backward(m->dn1, m->dW1, m->da, m->n1, m->W1, B, d, hid);
+    tl_matmul_backward(m->dn1, m->dW1, m->da, m->n1, m->W1, B, d, hid);
     rmsnorm_backward(m->dx, m->dg1, m->dn1, m->x, m->r1, m->g1, B, d);
     return tl_embedding_backward(m->dE, m->dx, m->ids, B, d, m->V);
 }

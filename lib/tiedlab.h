@@ -21,6 +21,8 @@
  *                tl_optim_zero_grad, tl_optim_param_count, tl_optim_destroy
  *   data         tl_markov_create, tl_markov_entropy_rate, tl_markov_next,
  *                tl_markov_start, tl_markov_step, tl_markov_destroy
+ *   matmul       tl_matmul_forward, tl_matmul_backward,
+ *                tl_isa_best, tl_isa_current, tl_isa_use, tl_isa_name
  *   model        tl_config_default, tl_model_create, tl_model_forward,
  *                tl_model_loss, tl_model_backward, tl_model_train_step,
  *                tl_model_param_count, tl_model_grow_vocab, tl_model_destroy
@@ -99,12 +101,29 @@ size_t tl_head_bytes_held(const tl_head *head);
 /* Bytes a separate head matrix would need that tying saves: V·d floats, twice
  * (weight and gradient); 0 for an untied head. */
 size_t tl_head_bytes_saved_by_tying(const tl_head *head);
-/* The same two products, blocked for cache and written for SIMD
- * (lm_head_fast.c): same shapes, errors and +=, another order of additions. */
+/* The same two products through the blocked kernels (tl_matmul_*, below):
+ * same shapes, errors and +=, another order of additions. The model uses
+ * these unless its config asks for the reference loops. */
 tl_err tl_head_forward_fast(float *logits, const float *H, const tl_head *head,
                             size_t B, size_t d, size_t V);
 tl_err tl_head_backward_fast(float *dH, tl_head *head, const float *dlogits,
                              const float *H, size_t B, size_t d, size_t V);
+
+/* ---- matmul: blocked kernels, one build per instruction set ---------------- */
+
+/* out[M, N] = A[M, K] · Wᵀ, W [N, K] row-major: out[i, j] = A[i] · W[j]. */
+void tl_matmul_forward(float *out, const float *A, const float *W, size_t M, size_t K, size_t N);
+/* dA[M, K] += dout · W;  dW[N, K] += doutᵀ · A. */
+void tl_matmul_backward(float *dA, float *dW, const float *dout, const float *A,
+                        const float *W, size_t M, size_t K, size_t N);
+
+/* Which build of the kernels runs: the widest this CPU has, unless a test or
+ * the benchmark asks for another (TL_EINVAL if the CPU cannot run it). */
+typedef enum { TL_ISA_BASE, TL_ISA_AVX2, TL_ISA_AVX512 } tl_isa;
+tl_isa      tl_isa_best(void);
+tl_isa      tl_isa_current(void);
+tl_err      tl_isa_use(tl_isa isa);
+const char *tl_isa_name(tl_isa isa);   /* "base" (x86-64: SSE2), "avx2", "avx512" */
 
 /* ---- loss --------------------------------------------------------------- */
 
@@ -169,6 +188,13 @@ void   tl_markov_destroy(tl_markov *mk);
  * exceeds c, so one runaway logit cannot dominate the softmax. */
 #define TL_SOFTCAP_DEFAULT 30.0f
 
+/* Which code runs the head's two products in the model. FAST (the default):
+ * tl_head_forward_fast/backward_fast, matmul.c's blocked kernels. REFERENCE:
+ * lm_head.c's plain loops tl_head_forward/backward, 4x slower in training and
+ * the code the labs on the head break (their runs ask for it). The MLP's two
+ * layers always run matmul.c's kernels. */
+typedef enum { TL_HEAD_FAST, TL_HEAD_REFERENCE } tl_head_kernel;
+
 typedef struct {
     size_t V_in;     /* rows of E: ids the embedding accepts */
     size_t V_out;    /* classes the targets come from (the data's vocabulary) */
@@ -181,6 +207,7 @@ typedef struct {
     uint64_t seed;
     int tied;        /* 1: the head is E; 0: the head owns W[V_out, d] */
     tl_optim_kind optim;
+    tl_head_kernel head_kernel;
 } tl_config;
 
 typedef struct {

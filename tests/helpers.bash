@@ -12,7 +12,7 @@ copy_tree() {
     mkdir -p "$1"
     (cd "$src" && { git ls-files -co --exclude-standard 2>/dev/null || find . -type f -not -path './build/*'; }) |
         grep -v -E '^(\./)?(work/|notes/lab[0-9]|build/|\.github/)' |
-        (cd "$src" && tar -cf - -T -) | (cd "$1" && tar -xf -)
+        (cd "$src" && tar --ignore-failed-read -cf - -T - 2>/dev/null) | (cd "$1" && tar -xf -)
 }
 
 # make_submission DIR LAB STATE: a learner's tree holding work/labNN in STATE

@@ -165,9 +165,10 @@ tl_err tl_train_ends(const tl_config *cfg, size_t K, size_t tail, float *first,
     return err;
 }
 
-int tl_default_run_ends_near(float reference, float tol)
+int tl_default_run_ends_near(tl_head_kernel kernel, float reference, float tol)
 {
     tl_config c = tl_config_default();
+    c.head_kernel = kernel;
     double tail;
     if (tl_train_ends(&c, 4, 30, NULL, &tail, NULL) != TL_OK) {
         fprintf(stderr, "the default run failed: %s\n", tl_last_error());

@@ -75,11 +75,12 @@ void tl_trainer_end(tl_trainer *t, tl_model **keep);
 tl_err tl_train_ends(const tl_config *cfg, size_t K, size_t tail, float *first,
                      double *end, double *H);
 
-/* Trains the default config (K = 4, as tools/train) and compares the mean
+/* Trains the default config (K = 4, as tools/train) with the given kernel
+ * (TL_HEAD_REFERENCE where a lab breaks the plain loops) and compares the mean
  * loss of its last 30 steps with `reference`, a healthy run's figure, within
  * tol (tl_close with atol tol), after printing both. Returns 1 when it is
  * within, 0 when not or when training failed (the error is printed). */
-int tl_default_run_ends_near(float reference, float tol);
+int tl_default_run_ends_near(tl_head_kernel kernel, float reference, float tol);
 
 /* The loss of the first batch before any update (one step of tl_train_run at
  * lr 0): a tied model at its init std starts near ln V. */

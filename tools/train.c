@@ -17,8 +17,8 @@ static void usage(FILE *f)
 {
     fputs("usage: train [--steps N] [--batch B] [--lr X] [--seed S] [--V V] [--d D]\n"
           "             [--hidden N] [--init-std X] [--softcap C] [--successors K]\n"
-          "             [--data-seed S] [--untied] [--sgd] [--log FILE] [--every N]\n"
-          "             [--quiet]\n", f);
+          "             [--data-seed S] [--untied] [--sgd] [--head-kernel fast|reference]\n"
+          "             [--log FILE] [--every N] [--quiet]\n", f);
 }
 
 static int parse_size(const char *opt, const char *s, size_t *out)
@@ -79,6 +79,14 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--data-seed")) bad = parse_size(a, v, &data_seed);
         else if (!strcmp(a, "--every")) bad = parse_size(a, v, &every);
         else if (!strcmp(a, "--log")) log_path = v;
+        else if (!strcmp(a, "--head-kernel")) {
+            if (!strcmp(v, "fast")) cfg.head_kernel = TL_HEAD_FAST;
+            else if (!strcmp(v, "reference")) cfg.head_kernel = TL_HEAD_REFERENCE;
+            else {
+                fprintf(stderr, "train: --head-kernel is fast or reference, got '%s'\n", v);
+                return 2;
+            }
+        }
         else {
             fprintf(stderr, "train: unknown option '%s'\n", a);
             usage(stderr);
@@ -124,9 +132,10 @@ int main(int argc, char **argv)
     if (logf) {
         fprintf(logf, "# tiedlab train log\n");
         fprintf(logf, "# V=%zu V_in=%zu V_out=%zu H=%.4f d=%zu hidden=%zu init_std=%g softcap=%g lr=%g "
-                     "batch=%zu steps=%zu seed=%zu tied=%d\n",
+                     "batch=%zu steps=%zu seed=%zu tied=%d head_kernel=%s\n",
                 cfg.V_out, cfg.V_in, cfg.V_out, H, cfg.d, cfg.hidden, (double)cfg.init_std,
-                (double)cfg.softcap, (double)cfg.lr, cfg.batch, cfg.steps, seed, cfg.tied);
+                (double)cfg.softcap, (double)cfg.lr, cfg.batch, cfg.steps, seed, cfg.tied,
+                cfg.head_kernel == TL_HEAD_FAST ? "fast" : "reference");
         fprintf(logf, "step,loss\n");
     }
     if (!quiet)

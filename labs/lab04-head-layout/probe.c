@@ -25,6 +25,7 @@ static int parse_size(const char *s, size_t *out)
 int main(int argc, char **argv)
 {
     tl_config c = tl_config_default();
+    c.head_kernel = TL_HEAD_REFERENCE;   /* the model runs the head loop this lab breaks */
     size_t V = c.V_in, d = c.d, B = NB;
     for (int i = 1; i < argc; i++) {
         size_t *dst = !strcmp(argv[i], "--V") ? &V : !strcmp(argv[i], "--d") ? &d : NULL;

@@ -1,4 +1,5 @@
-/* test_head_fast.c — the blocked kernels give the reference loop's numbers.
+/* test_head_fast.c — the blocked kernels give the reference loop's numbers,
+ * in every build of them (tl_isa) this CPU can run.
  *
  * Shapes are chosen so that every remainder path runs: batch rows left over
  * after whole tiles (B = 1, 3, 65), widths below and between whole SIMD lane
@@ -102,36 +103,77 @@ static int backward_agrees(shape s)
     return ok;
 }
 
-static void fast_forward_equals_the_reference_loop_for_every_remainder(void **state)
+/* Runs check(shape) for every shape in the grid under one kernel build;
+ * returns how many failed. */
+static int grid_failures(int (*check)(shape))
 {
-    (void)state;
     int failed = 0;
     for (size_t a = 0; a < COUNT(Bs); a++)
         for (size_t b = 0; b < COUNT(ds); b++)
             for (size_t c = 0; c < COUNT(Vs); c++)
-                failed += !forward_agrees((shape){ Bs[a], ds[b], Vs[c] });
-    assert_int_equal(failed, 0);
+                failed += !check((shape){ Bs[a], ds[b], Vs[c] });
+    return failed;
+}
+
+/* Every build this CPU runs (at least the baseline), then back to the best. */
+static int every_isa(int (*each)(void))
+{
+    int failed = 0, ran = 0;
+    for (int isa = TL_ISA_BASE; isa <= TL_ISA_AVX512; isa++) {
+        if (tl_isa_use((tl_isa)isa) != TL_OK)
+            continue;
+        int f = each();
+        if (f)
+            print_error("kernel build %s: %d failure(s)\n", tl_isa_name((tl_isa)isa), f);
+        failed += f;
+        ran++;
+    }
+    assert_int_equal(tl_isa_use(tl_isa_best()), TL_OK);
+    return ran ? failed : -1;
+}
+
+static int forward_grid(void) { return grid_failures(forward_agrees); }
+static int backward_grid(void) { return grid_failures(backward_agrees); }
+
+static void fast_forward_equals_the_reference_loop_for_every_remainder(void **state)
+{
+    (void)state;
+    assert_int_equal(every_isa(forward_grid), 0);
 }
 
 static void fast_backward_equals_the_reference_loop_for_every_remainder(void **state)
 {
     (void)state;
-    int failed = 0;
-    for (size_t a = 0; a < COUNT(Bs); a++)
-        for (size_t b = 0; b < COUNT(ds); b++)
-            for (size_t c = 0; c < COUNT(Vs); c++)
-                failed += !backward_agrees((shape){ Bs[a], ds[b], Vs[c] });
-    assert_int_equal(failed, 0);
+    assert_int_equal(every_isa(backward_grid), 0);
 }
 
 /* B·d and V·d past the kernels' cache blocks, so the batch and the
  * vocabulary are each split into several blocks, the last one short. */
+static int across_blocks(void)
+{
+    shape s = { 70, 2000, 37 };
+    return !forward_agrees(s) + !backward_agrees(s);
+}
+
 static void fast_kernels_agree_across_cache_blocks(void **state)
 {
     (void)state;
-    shape s = { 70, 2000, 37 };
-    assert_true(forward_agrees(s));
-    assert_true(backward_agrees(s));
+    assert_int_equal(every_isa(across_blocks), 0);
+}
+
+/* The library runs the widest build the CPU has; one it cannot run is an
+ * error that names it, and changes nothing. */
+static void isa_choice_is_the_best_and_refuses_what_cannot_run(void **state)
+{
+    (void)state;
+    assert_int_equal(tl_isa_current(), tl_isa_best());
+    assert_int_equal(tl_isa_use(TL_ISA_BASE), TL_OK);
+    assert_int_equal(tl_isa_current(), TL_ISA_BASE);
+    assert_int_equal(tl_isa_use((tl_isa)99), TL_EINVAL);
+    assert_true(tl_mentions(tl_last_error(), "tl_isa_use: this CPU (or build) cannot run unknown kernels"));
+    assert_int_equal(tl_isa_current(), TL_ISA_BASE);
+    assert_int_equal(tl_isa_use(tl_isa_best()), TL_OK);
+    assert_string_equal(tl_isa_name(TL_ISA_AVX2), "avx2");
 }
 
 static void fast_backward_adds_to_what_the_gradients_already_hold(void **state)
@@ -193,6 +235,7 @@ int test_head_fast(void)
         cmocka_unit_test(fast_kernels_agree_across_cache_blocks),
         cmocka_unit_test(fast_backward_adds_to_what_the_gradients_already_hold),
         cmocka_unit_test(fast_shape_errors_name_the_function_and_both_sizes),
+        cmocka_unit_test(isa_choice_is_the_best_and_refuses_what_cannot_run),
     };
     return cmocka_run_group_tests_name("head_fast", tests, NULL, NULL);
 }

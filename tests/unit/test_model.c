@@ -36,10 +36,11 @@ static void loss_at_init_is_within_2_percent_of_ln_V(void **state)
 }
 
 /* A small model with O(1) weights, ids repeated so both paths reach one row. */
-static tl_model *small_model(int tied)
+static tl_model *small_model_with(int tied, tl_head_kernel kernel)
 {
     tl_config c = tl_small_config();
     c.tied = tied;
+    c.head_kernel = kernel;
     tl_model *m;
     assert_int_equal(tl_model_create(&m, &c), TL_OK);
     tl_rng r;   /* move the gains off 1 so their gradient is not a special case */
@@ -51,23 +52,51 @@ static tl_model *small_model(int tied)
     return m;
 }
 
+static tl_model *small_model(int tied)
+{
+    return small_model_with(tied, TL_HEAD_FAST);
+}
+
+/* Both head kernels: the blocked one the model runs by default, and the
+ * plain loops the labs run. */
 static void tied_model_gradients_match_finite_differences(void **state)
 {
     (void)state;
-    tl_model *m = small_model(1);
-    int ids[5] = { 3, 7, 3, 11, 0 }, t[5] = { 7, 3, 3, 0, 11 };
-    assert_int_equal(tl_gradients(m, NULL, ids, t, 5), TL_OK);
-    size_t d = m->cfg.d, h = m->cfg.hidden;
-    /* copies: the check re-runs forward, which must not see changed gradients */
-    float *dE = malloc(m->V * d * sizeof *dE);
-    memcpy(dE, m->dE, m->V * d * sizeof *dE);
-    assert_true(tl_gradcheck_model("dE (lookup + head)", m, m->E, dE, m->V * d, 72, ids, t, 5));
-    assert_true(tl_gradcheck_model("dW1", m, m->W1, m->dW1, h * d, 48, ids, t, 5));
-    assert_true(tl_gradcheck_model("dW2", m, m->W2, m->dW2, d * h, 48, ids, t, 5));
-    assert_true(tl_gradcheck_model("dg1", m, m->g1, m->dg1, d, 6, ids, t, 5));
-    assert_true(tl_gradcheck_model("dg2", m, m->g2, m->dg2, d, 6, ids, t, 5));
-    free(dE);
-    tl_model_destroy(m);
+    for (int kernel = TL_HEAD_FAST; kernel <= TL_HEAD_REFERENCE; kernel++) {
+        tl_model *m = small_model_with(1, (tl_head_kernel)kernel);
+        int ids[5] = { 3, 7, 3, 11, 0 }, t[5] = { 7, 3, 3, 0, 11 };
+        assert_int_equal(tl_gradients(m, NULL, ids, t, 5), TL_OK);
+        size_t d = m->cfg.d, h = m->cfg.hidden;
+        /* copies: the check re-runs forward, which must not see changed gradients */
+        float *dE = malloc(m->V * d * sizeof *dE);
+        memcpy(dE, m->dE, m->V * d * sizeof *dE);
+        assert_true(tl_gradcheck_model("dE (lookup + head)", m, m->E, dE, m->V * d, 72, ids, t, 5));
+        assert_true(tl_gradcheck_model("dW1", m, m->W1, m->dW1, h * d, 48, ids, t, 5));
+        assert_true(tl_gradcheck_model("dW2", m, m->W2, m->dW2, d * h, 48, ids, t, 5));
+        assert_true(tl_gradcheck_model("dg1", m, m->g1, m->dg1, d, 6, ids, t, 5));
+        assert_true(tl_gradcheck_model("dg2", m, m->g2, m->dg2, d, 6, ids, t, 5));
+        free(dE);
+        tl_model_destroy(m);
+    }
+}
+
+/* The head kernel changes only the order of additions: the same run, step
+ * for step, to float rounding. An unknown kernel is refused by name. */
+static void both_head_kernels_train_alike(void **state)
+{
+    (void)state;
+    tl_config c = tl_config_default();
+    c.steps = 30;
+    float fast[30], ref[30];
+    assert_int_equal(tl_train_run(&c, 4, fast, NULL, NULL), TL_OK);
+    c.head_kernel = TL_HEAD_REFERENCE;
+    assert_int_equal(tl_train_run(&c, 4, ref, NULL, NULL), TL_OK);
+    assert_true(tl_close("losses, fast head vs reference head", fast, ref, 30, 1e-4f, 1e-4f));
+    c.head_kernel = (tl_head_kernel)7;
+    tl_model *m = NULL;
+    assert_int_equal(tl_model_create(&m, &c), TL_EINVAL);
+    assert_null(m);
+    assert_true(tl_mentions(tl_last_error(), "tl_model_create: head_kernel 7 is neither TL_HEAD_FAST nor TL_HEAD_REFERENCE"));
 }
 
 /* Two backward passes without zeroing must give twice every gradient: each
@@ -247,6 +276,7 @@ int test_model(void)
         cmocka_unit_test(default_config_is_tied_with_one_vocabulary),
         cmocka_unit_test(loss_at_init_is_within_2_percent_of_ln_V),
         cmocka_unit_test(tied_model_gradients_match_finite_differences),
+        cmocka_unit_test(both_head_kernels_train_alike),
         cmocka_unit_test(gradients_accumulate_over_two_backward_passes),
         cmocka_unit_test(untied_model_gradients_match_finite_differences),
         cmocka_unit_test(softcap_bounds_the_logits_and_keeps_gradients_exact),

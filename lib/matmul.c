@@ -1,0 +1,162 @@
+/* matmul.c — the blocked matrix products behind the fast head and the model's
+ * MLP: out = A · Wᵀ forward, and both gradients backward.
+ *
+ * Plain C11 loops that GCC vectorizes (matmul_tiles.h), compiled once for the
+ * baseline x86-64 (SSE2) and once each for AVX2+FMA and AVX-512; the first
+ * call picks the widest this CPU runs. Only the order of the additions differs
+ * from a plain triple loop, so results agree with it to float rounding.
+ */
+#include "tiedlab.h"
+
+/* Cache blocks: rows of A (forward) and of W (backward) kept in L2 while the
+ * other operand streams past them. */
+enum { FWD_BLOCK_BYTES = 512 * 1024, BWD_BLOCK_BYTES = 128 * 1024 };
+/* Steps of the backward whose scale factors are spread over L lanes at a time:
+ * NSTEP·BMR·L floats of stack (3 KiB for SSE2, 6 KiB for AVX2, 24 KiB for AVX-512). */
+enum { NSTEP = 64 };
+
+/* Rows of k floats that fit in `bytes`, rounded down to a multiple (at least one). */
+static size_t rows_in(size_t bytes, size_t k, size_t multiple)
+{
+    size_t n = bytes / (k * sizeof(float));
+    n = n / multiple * multiple;
+    return n ? n : multiple;
+}
+
+/* out[i, j] += a_i · w_j over the last K - kv columns, fewer than L. */
+static void dot_tail(float *out, size_t ldo, const float *a, const float *w, size_t K,
+                     size_t kv, size_t mr, size_t nr)
+{
+    for (size_t i = 0; i < mr; i++)
+        for (size_t j = 0; j < nr; j++) {
+            float s = out[i * ldo + j];
+            for (size_t k = kv; k < K; k++)
+                s += a[i * K + k] * w[j * K + k];
+            out[i * ldo + j] = s;
+        }
+}
+
+/* Baseline: 4-float registers, 16 of them. */
+#define L 4
+#define FMR 3
+#define FNR 4
+#define BMR 3
+#define BNK 16
+#define KNAME(f) f##_base
+#include "matmul_tiles.h"
+#undef L
+#undef FMR
+#undef FNR
+#undef BMR
+#undef BNK
+#undef KNAME
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define TL_X86_CLONES 1
+/* AVX2 + FMA: 8-float registers, 16 of them. */
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#define L 8
+#define FMR 3
+#define FNR 4
+#define BMR 3
+#define BNK 32
+#define KNAME(f) f##_avx2
+#include "matmul_tiles.h"
+#undef L
+#undef FMR
+#undef FNR
+#undef BMR
+#undef BNK
+#undef KNAME
+#pragma GCC pop_options
+
+/* AVX-512: 16-float registers, 32 of them. */
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx2,fma")
+#define L 16
+#define FMR 4
+#define FNR 6
+#define BMR 6
+#define BNK 64
+#define KNAME(f) f##_avx512
+#include "matmul_tiles.h"
+#undef L
+#undef FMR
+#undef FNR
+#undef BMR
+#undef BNK
+#undef KNAME
+#pragma GCC pop_options
+#endif
+
+static int isa_now = -1;   /* -1: not chosen yet */
+
+static int isa_runs(tl_isa isa)
+{
+    switch (isa) {
+    case TL_ISA_BASE:
+        return 1;
+#ifdef TL_X86_CLONES
+    case TL_ISA_AVX2:
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case TL_ISA_AVX512:
+        return __builtin_cpu_supports("avx512f") && isa_runs(TL_ISA_AVX2);
+#endif
+    default:
+        return 0;
+    }
+}
+
+tl_isa tl_isa_best(void)
+{
+    return isa_runs(TL_ISA_AVX512) ? TL_ISA_AVX512 : isa_runs(TL_ISA_AVX2) ? TL_ISA_AVX2 : TL_ISA_BASE;
+}
+
+tl_isa tl_isa_current(void)
+{
+    if (isa_now < 0)
+        isa_now = (int)tl_isa_best();
+    return (tl_isa)isa_now;
+}
+
+tl_err tl_isa_use(tl_isa isa)
+{
+    if (!isa_runs(isa))
+        return tl_fail(TL_EINVAL, "tl_isa_use: this CPU (or build) cannot run %s kernels", tl_isa_name(isa));
+    isa_now = (int)isa;
+    return TL_OK;
+}
+
+const char *tl_isa_name(tl_isa isa)
+{
+    switch (isa) {
+    case TL_ISA_BASE:   return "base";
+    case TL_ISA_AVX2:   return "avx2";
+    case TL_ISA_AVX512: return "avx512";
+    }
+    return "unknown";
+}
+
+void tl_matmul_forward(float *out, const float *A, const float *W, size_t M, size_t K, size_t N)
+{
+    switch (tl_isa_current()) {
+#ifdef TL_X86_CLONES
+    case TL_ISA_AVX512: forward_avx512(out, A, W, M, K, N); return;
+    case TL_ISA_AVX2:   forward_avx2(out, A, W, M, K, N); return;
+#endif
+    default:            forward_base(out, A, W, M, K, N); return;
+    }
+}
+
+void tl_matmul_backward(float *dA, float *dW, const float *dout, const float *A,
+                        const float *W, size_t M, size_t K, size_t N)
+{
+    switch (tl_isa_current()) {
+#ifdef TL_X86_CLONES
+    case TL_ISA_AVX512: backward_avx512(dA, dW, dout, A, W, M, K, N); return;
+    case TL_ISA_AVX2:   backward_avx2(dA, dW, dout, A, W, M, K, N); return;
+#endif
+    default:            backward_base(dA, dW, dout, A, W, M, K, N); return;
+    }
+}
