@@ -52,14 +52,32 @@ static tl_err check_shape(const char *fn, const tl_head *head, size_t d, size_t 
     return TL_OK;
 }
 
+/* Both kernels check their arguments here, so a caller sees the same errors
+ * from either, named after the reference functions. */
+static tl_err check_forward(const float *logits, const float *H, const tl_head *head,
+                            size_t d, size_t V)
+{
+    tl_err err = check_shape("tl_head_forward", head, d, V);
+    if (!err && (!logits || !H))
+        err = tl_fail(TL_EINVAL, "tl_head_forward: NULL logits or hidden state");
+    return err;
+}
+
+static tl_err check_backward(const float *dH, const tl_head *head, const float *dlogits,
+                             const float *H, size_t d, size_t V)
+{
+    tl_err err = check_shape("tl_head_backward", head, d, V);
+    if (!err && (!dH || !dlogits || !H || !head->dW))
+        err = tl_fail(TL_EINVAL, "tl_head_backward: NULL buffer");
+    return err;
+}
+
 tl_err tl_head_forward(float *logits, const float *H, const tl_head *head,
                        size_t B, size_t d, size_t V)
 {
-    tl_err err = check_shape("tl_head_forward", head, d, V);
+    tl_err err = check_forward(logits, H, head, d, V);
     if (err)
         return err;
-    if (!logits || !H)
-        return tl_fail(TL_EINVAL, "tl_head_forward: NULL logits or hidden state");
     const float *W = head->W;
     for (size_t b = 0; b < B; b++) {
         const float *h = H + b * d;
@@ -77,11 +95,9 @@ tl_err tl_head_forward(float *logits, const float *H, const tl_head *head,
 tl_err tl_head_backward(float *dH, tl_head *head, const float *dlogits,
                         const float *H, size_t B, size_t d, size_t V)
 {
-    tl_err err = check_shape("tl_head_backward", head, d, V);
+    tl_err err = check_backward(dH, head, dlogits, H, d, V);
     if (err)
         return err;
-    if (!dH || !dlogits || !H || !head->dW)
-        return tl_fail(TL_EINVAL, "tl_head_backward: NULL buffer");
     const float *W = head->W;
     float *dW = head->dW;
     for (size_t b = 0; b < B; b++) {
@@ -105,11 +121,9 @@ tl_err tl_head_backward(float *dH, tl_head *head, const float *dlogits,
 tl_err tl_head_forward_fast(float *logits, const float *H, const tl_head *head,
                             size_t B, size_t d, size_t V)
 {
-    tl_err err = check_shape("tl_head_forward", head, d, V);
+    tl_err err = check_forward(logits, H, head, d, V);
     if (err)
         return err;
-    if (!logits || !H)
-        return tl_fail(TL_EINVAL, "tl_head_forward: NULL logits or hidden state");
     tl_matmul_forward(logits, H, head->W, B, d, V);
     return TL_OK;
 }
@@ -117,11 +131,9 @@ tl_err tl_head_forward_fast(float *logits, const float *H, const tl_head *head,
 tl_err tl_head_backward_fast(float *dH, tl_head *head, const float *dlogits,
                              const float *H, size_t B, size_t d, size_t V)
 {
-    tl_err err = check_shape("tl_head_backward", head, d, V);
+    tl_err err = check_backward(dH, head, dlogits, H, d, V);
     if (err)
         return err;
-    if (!dH || !dlogits || !H || !head->dW)
-        return tl_fail(TL_EINVAL, "tl_head_backward: NULL buffer");
     tl_matmul_backward(dH, head->dW, dlogits, H, head->W, B, d, V);
     return TL_OK;
 }

@@ -3,10 +3,16 @@
  *
  * Plain C11 loops that GCC vectorizes (matmul_tiles.h), compiled once for the
  * baseline x86-64 (SSE2) and once each for AVX2+FMA and AVX-512; the first
- * call picks the widest this CPU runs. Only the order of the additions differs
- * from a plain triple loop, so results agree with it to float rounding.
+ * call picks the widest this CPU runs, or the one the environment variable
+ * TL_ISA names (base, avx2, avx512) if this CPU runs it. Only the order of the
+ * additions differs from a plain triple loop, so results agree with it to
+ * float rounding; each build adds in its own order, so TL_ISA=base gives the
+ * same numbers on every x86-64 machine (the lab engine sets it).
  */
 #include "tiedlab.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 /* Cache blocks: rows of A (forward) and of W (backward) kept in L2 while the
  * other operand streams past them. */
@@ -44,12 +50,6 @@ static void dot_tail(float *out, size_t ldo, const float *a, const float *w, siz
 #define BNK 16
 #define KNAME(f) f##_base
 #include "matmul_tiles.h"
-#undef L
-#undef FMR
-#undef FNR
-#undef BMR
-#undef BNK
-#undef KNAME
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 #define TL_X86_CLONES 1
@@ -63,12 +63,6 @@ static void dot_tail(float *out, size_t ldo, const float *a, const float *w, siz
 #define BNK 32
 #define KNAME(f) f##_avx2
 #include "matmul_tiles.h"
-#undef L
-#undef FMR
-#undef FNR
-#undef BMR
-#undef BNK
-#undef KNAME
 #pragma GCC pop_options
 
 /* AVX-512: 16-float registers, 32 of them. */
@@ -81,12 +75,6 @@ static void dot_tail(float *out, size_t ldo, const float *a, const float *w, siz
 #define BNK 64
 #define KNAME(f) f##_avx512
 #include "matmul_tiles.h"
-#undef L
-#undef FMR
-#undef FNR
-#undef BMR
-#undef BNK
-#undef KNAME
 #pragma GCC pop_options
 #endif
 
@@ -115,8 +103,13 @@ tl_isa tl_isa_best(void)
 
 tl_isa tl_isa_current(void)
 {
-    if (isa_now < 0)
+    if (isa_now < 0) {
+        const char *want = getenv("TL_ISA");
         isa_now = (int)tl_isa_best();
+        for (int i = TL_ISA_BASE; want && i <= TL_ISA_AVX512; i++)
+            if (!strcmp(want, tl_isa_name((tl_isa)i)) && isa_runs((tl_isa)i))
+                isa_now = i;
+    }
     return (tl_isa)isa_now;
 }
 

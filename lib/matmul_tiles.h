@@ -4,7 +4,8 @@
  *   FMR, FNR     forward tile: FMR rows of A by FNR rows of W (FMR·FNR·L sums),
  *   BMR, BNK     backward tile: BMR rows of the gradient, BNK columns,
  *   KNAME(f)     f with this instruction set's suffix,
- * and, around it, "#pragma GCC target" for the instruction set.
+ * and, around it, "#pragma GCC target" for the instruction set. It undefines
+ * them at its end, ready for the next build.
  *
  * Every innermost loop runs over L lanes, and each tile keeps many
  * independent accumulators, because the compiler may not reorder a float sum
@@ -204,3 +205,10 @@ static void KNAME(backward)(float *dA, float *dW, const float *dout, const float
         KNAME(axpy_rows)(dW + n0 * K, dout + n0, 1, N, A, M, nn, K);
     }
 }
+
+#undef L
+#undef FMR
+#undef FNR
+#undef BMR
+#undef BNK
+#undef KNAME

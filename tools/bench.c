@@ -111,7 +111,7 @@ typedef struct {
 enum { REF, TRANSPOSE, FAST_BASE, FAST_AVX2, FAST_AVX512, BLAS, NVARIANT };
 enum { FWD, BWD };
 static const char *const variant_name[NVARIANT] = {
-    "reference loop", "cached transpose", "fast, base (SSE2)", "fast, AVX2", "fast, AVX-512", "OpenBLAS",
+    "reference loop", "cached transpose", "fast SSE2 (base)", "fast AVX2", "fast AVX-512", "OpenBLAS",
 };
 static const char *const variant_key[NVARIANT] = {
     "reference", "transpose", "fast_base", "fast_avx2", "fast_avx512", "openblas",
