@@ -51,7 +51,7 @@ static void dot_tail(float *out, size_t ldo, const float *a, const float *w, siz
 #define KNAME(f) f##_base
 #include "matmul_tiles.h"
 
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(TL_MATMUL_BASE_ONLY)
 #define TL_X86_CLONES 1
 /* AVX2 + FMA: 8-float registers, 16 of them. */
 #pragma GCC push_options
