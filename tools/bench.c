@@ -467,6 +467,7 @@ int main(int argc, char **argv)
     }
 
     openblas_set_num_threads(1);
+    tl_isa lib_isa = tl_isa_current();   /* the widest, or TL_ISA's; the variants switch it */
     double steal0, ticks0 = cpu_ticks(&steal0);
     char cpu[256], load[128];
     first_line_of("/proc/cpuinfo", "model name", cpu, sizeof cpu);
@@ -486,8 +487,8 @@ int main(int argc, char **argv)
     printf("  OpenBLAS  %s, core %s, %d thread(s)\n", openblas_get_config(), openblas_get_corename(),
            openblas_get_num_threads());
     printf("  fast      matmul.c's kernels, one build per instruction set (flags %s);\n"
-           "            this CPU's best, which the library uses: %s\n", TL_BENCH_FLAGS,
-           tl_isa_name(tl_isa_best()));
+           "            the build the library uses here: %s\n", TL_BENCH_FLAGS,
+           tl_isa_name(lib_isa));
     printf("  load      %s (/proc/loadavg: other work on this machine lowers every figure)\n", load);
     printf("  flop      forward 2·B·d·V, backward 4·B·d·V (dH and dE)\n\n");
 
@@ -600,11 +601,11 @@ int main(int argc, char **argv)
         printf("  %-20s forward %3.0f%%%s   backward %3.0f%%%s%s\n", variant_name[v],
                100.0 * goal[v][FWD], goal[v][FWD] >= 0.5 ? " (met)" : " (not met)",
                100.0 * goal[v][BWD], goal[v][BWD] >= 0.5 ? " (met)" : " (not met)",
-               isa_of(v) == tl_isa_best() ? "   <- the build the library uses here" : "");
+               isa_of(v) == lib_isa ? "   <- the build the library uses here" : "");
     }
     if (!measured)
         printf("  not measured in this run\n");
-    tl_isa_use(tl_isa_best());
+    tl_isa_use(lib_isa);   /* training runs on what the library would pick */
     bench_training(csv);
     double steal1, ticks1 = cpu_ticks(&steal1);
     if (ticks1 > ticks0)
