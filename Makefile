@@ -32,7 +32,29 @@ LIB_OBJ  := $(patsubst $(LIBDIR)/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 LIB_A    := $(BUILD)/libtiedlab.a
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_OBJ := $(patsubst tests/unit/%.c,$(BUILD)/tests/%.o,$(UNIT_SRC))
-SUPPORT  := $(BUILD)/tests/support.o
+
+# Graded programs (the unit tests, a lab's fixed.c, train) are judges: they
+# link no library at all. Every tiedlab.h call becomes a request to the
+# worker, a process that links the library (tests/judge/, threat model in
+# tools/guard). Under SAN=1 the sanitizers need the library in-process, so
+# everything links it directly: SAN builds are for developers, never graded.
+ifeq ($(SAN),)
+  JUDGED    := 1
+  JUDGE_INC := -include tests/judge/stubs.h
+else
+  JUDGED    :=
+  JUDGE_INC :=
+endif
+SUPPORT   := $(BUILD)/tests/support.o
+SUPPORT_J := $(if $(JUDGED),$(BUILD)/tests/support-judged.o,$(SUPPORT))
+WORKER    := $(BUILD)/worker
+# The grader's own rng, init and data source (tests/ref.h): lib/, never
+# LIBDIR, renamed ref_tl_* so that it sits beside the library under test.
+REF_SRC   := rng init data err
+REF_OBJ   := $(patsubst %,$(BUILD)/ref/%.o,$(REF_SRC))
+JUDGE_LINK  := $(BUILD)/judge/client.o $(REF_OBJ)
+DIRECT_LINK := $(BUILD)/judge/direct.o $(REF_OBJ) $(LIB_A)
+LINK_FOR  := $(if $(JUDGED),$(JUDGE_LINK),$(DIRECT_LINK))
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
@@ -47,12 +69,39 @@ $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/ref/%.raw.o: lib/%.c lib/tiedlab.h Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ilib -c $< -o $@
+
+$(BUILD)/ref/rename.map: $(patsubst %,$(BUILD)/ref/%.raw.o,$(REF_SRC))
+	nm $^ | awk '$$NF ~ /^tl_/ { print $$NF, "ref_" $$NF }' | sort -u >$@
+
+$(BUILD)/ref/%.o: $(BUILD)/ref/%.raw.o $(BUILD)/ref/rename.map
+	objcopy --redefine-syms=$(BUILD)/ref/rename.map $< $@
+
+# the worker's malloc is defined in worker.c: no builtin may turn its own
+# malloc + memset into a call of calloc
+$(BUILD)/judge/worker.o: tests/judge/worker.c tests/judge/judge.h tests/judge/api.def Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fno-builtin -I$(LIBDIR) -c $< -o $@
+
+$(BUILD)/judge/%.o: tests/judge/%.c tests/judge/judge.h tests/judge/api.def tests/judge/stubs.h Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -Itests -c $< -o $@
+
+$(WORKER): $(BUILD)/judge/worker.o $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tools/%.o: tools/%.c Makefile
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -Itests -c $< -o $@
 
-$(BUILD)/train: $(BUILD)/tools/train.o $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tools/train.o: tools/train.c Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(JUDGE_INC) -I$(LIBDIR) -Itests -c $< -o $@
+
+$(BUILD)/train: $(BUILD)/tools/train.o $(LINK_FOR) | $(if $(JUDGED),$(WORKER))
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
 $(BUILD)/losscheck: $(BUILD)/tools/losscheck.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -64,24 +113,38 @@ $(BUILD)/locale/%/LC_MESSAGES/tiedlab.mo: po/%.po
 
 $(BUILD)/tests/%.o: tests/unit/%.c Makefile
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -Itests -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(JUDGE_INC) -I$(LIBDIR) -Itests -c $< -o $@
 
 $(SUPPORT): tests/support.c tests/support.h Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -Itests -c $< -o $@
 
-$(BUILD)/unit_tests: $(UNIT_OBJ) $(SUPPORT) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA) $(LDLIBS)
+$(BUILD)/tests/support-judged.o: tests/support.c tests/support.h Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -include tests/judge/stubs.h -I$(LIBDIR) -Itests -c $< -o $@
 
-# A lab's own programs (symptoms.c, fixed.c, probe.c), built against LIBDIR.
+$(BUILD)/unit_tests: $(UNIT_OBJ) $(SUPPORT_J) $(LINK_FOR) | $(if $(JUDGED),$(WORKER))
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(CMOCKA) $(LDLIBS)
+
+# A lab's own programs, built against LIBDIR: fixed.c is graded, so it is a
+# judge; symptoms.c and probe.c show the broken library to the learner and
+# link it in their own process. A judge needs the worker next to it, but
+# links nothing of the library: a changed library relinks the worker only.
+$(BUILD)/lab/fixed.o: $(LAB_DIR)/fixed.c Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(JUDGE_INC) -I$(LIBDIR) -Itests -c $< -o $@
+
+$(BUILD)/lab/fixed: $(BUILD)/lab/fixed.o $(SUPPORT_J) $(LINK_FOR) | $(if $(JUDGED),$(WORKER))
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(CMOCKA) $(LDLIBS)
+
 $(BUILD)/lab/%.o: $(LAB_DIR)/%.c Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -Itests -c $< -o $@
 
-$(BUILD)/lab/%: $(BUILD)/lab/%.o $(SUPPORT) $(LIB_A)
+$(BUILD)/lab/%: $(BUILD)/lab/%.o $(SUPPORT) $(DIRECT_LINK)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA) $(LDLIBS)
 
-.PRECIOUS: $(BUILD)/lab/%.o $(BUILD)/lib/%.o $(BUILD)/tools/%.o $(BUILD)/tests/%.o
+.PRECIOUS: $(BUILD)/lab/%.o $(BUILD)/lib/%.o $(BUILD)/tools/%.o $(BUILD)/tests/%.o $(BUILD)/ref/%.raw.o
 
 # matmul.c's AVX2 and AVX-512 builds may fuse a multiply and an add into one
 # FMA instruction (-std=c11 forbids that contraction unless asked). Under the
@@ -136,7 +199,8 @@ help:        ## this list
 	@echo
 	@echo "Labs: $(patsubst labs/%,%,$(wildcard labs/lab[0-9][0-9]-*))"
 
-build: $(LIB_A) $(BUILD)/train $(BUILD)/losscheck $(BUILD)/unit_tests $(BUILD)/locale/es/LC_MESSAGES/tiedlab.mo
+build: $(LIB_A) $(BUILD)/train $(BUILD)/losscheck $(BUILD)/unit_tests $(if $(JUDGED),$(WORKER)) \
+       $(BUILD)/locale/es/LC_MESSAGES/tiedlab.mo
 
 # lab00, lab01, ...: the engine checks the name and says so if there is no such lab
 lab%:

@@ -3,11 +3,11 @@
  *
  * Plain C11 loops that GCC vectorizes (matmul_tiles.h), compiled once for the
  * baseline x86-64 (SSE2) and once each for AVX2+FMA and AVX-512; the first
- * call picks the widest this CPU runs, or the one the environment variable
- * TL_ISA names (base, avx2, avx512) if this CPU runs it. Only the order of the
- * additions differs from a plain triple loop, so results agree with it to
- * float rounding; each build adds in its own order, so TL_ISA=base gives the
- * same numbers on every x86-64 machine (the lab engine sets it).
+ * call picks the widest this CPU runs, unless tl_isa_use chose another. Only
+ * the order of the additions differs from a plain triple loop, so results
+ * agree with it to float rounding; each build adds in its own order, so the
+ * baseline gives the same numbers on every x86-64 machine (the tools and the
+ * tests ask for it when TL_ISA=base, as the lab engine sets).
  */
 #include "tiedlab.h"
 
@@ -103,13 +103,8 @@ tl_isa tl_isa_best(void)
 
 tl_isa tl_isa_current(void)
 {
-    if (isa_now < 0) {
-        const char *want = getenv("TL_ISA");
+    if (isa_now < 0)
         isa_now = (int)tl_isa_best();
-        for (int i = TL_ISA_BASE; want && i <= TL_ISA_AVX512; i++)
-            if (!strcmp(want, tl_isa_name((tl_isa)i)) && isa_runs((tl_isa)i))
-                isa_now = i;
-    }
     return (tl_isa)isa_now;
 }
 

@@ -117,10 +117,11 @@ void tl_matmul_forward(float *out, const float *A, const float *W, size_t M, siz
 void tl_matmul_backward(float *dA, float *dW, const float *dout, const float *A,
                         const float *W, size_t M, size_t K, size_t N);
 
-/* Which build of the kernels runs: the widest this CPU has, unless the
- * environment's TL_ISA names another it runs (base, avx2, avx512), or a test or
- * the benchmark asks for one (TL_EINVAL if the CPU cannot run it). Each build
- * adds in its own order: one build, the same numbers on every machine. */
+/* Which build of the kernels runs: the widest this CPU has, unless a tool or
+ * a test asks for another it runs (base, avx2, avx512) with tl_isa_use
+ * (TL_EINVAL if the CPU cannot run it; the tools and tests do when the
+ * environment's TL_ISA names one). Each build adds in its own order: one
+ * build, the same numbers on every machine. */
 typedef enum { TL_ISA_BASE, TL_ISA_AVX2, TL_ISA_AVX512 } tl_isa;
 tl_isa      tl_isa_best(void);
 tl_isa      tl_isa_current(void);

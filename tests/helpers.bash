@@ -5,6 +5,10 @@
 unset TL_LANG LC_ALL LC_MESSAGES LANGUAGE
 export LANG=C.UTF-8
 
+# every scratch copy compiles through the real tree's ccache (tools/lab): the
+# copies have the same layout, so what one compiled, the next gets back
+export CCACHE_DIR=${CCACHE_DIR:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)/build/ccache}
+
 # copy_tree DEST: the tracked and new files, never a learner's work/ or notes
 copy_tree() {
     local src

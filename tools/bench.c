@@ -9,6 +9,7 @@
  * same run. It prints figures and never fails because a machine is slow.
  */
 #include "tiedlab.h"
+#include "isa_env.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -467,6 +468,7 @@ int main(int argc, char **argv)
     }
 
     openblas_set_num_threads(1);
+    tl_isa_from_env();
     tl_isa lib_isa = tl_isa_current();   /* the widest, or TL_ISA's; the variants switch it */
     double steal0, ticks0 = cpu_ticks(&steal0);
     char cpu[256], load[128];

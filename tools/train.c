@@ -3,9 +3,15 @@
  * The log is CSV `step,loss` behind `# V=… H=…` header lines, so losscheck can
  * compare the curve with its ceiling ln(V) and its floor H. The model's sizes
  * come from tl_config_default() of the library it is linked with (a lab's
- * workspace, usually), overridden only by the options given.
+ * workspace, usually), overridden only by the options given. The data comes
+ * from the grader's copy of data.c (tests/ref.h), never the library's.
+ *
+ * Built as a judge (tests/judge/): the library runs in its own process, and
+ * this program, which writes the log, holds none of its code.
  */
 #include "tiedlab.h"
+#include "isa_env.h"
+#include "ref.h"
 
 #include <errno.h>
 #include <math.h>
@@ -107,13 +113,16 @@ int main(int argc, char **argv)
     if (every == 0)
         every = 1;
 
-    tl_markov *mk = NULL;
+    ref_markov *mk = NULL;
     tl_model *m = NULL;
     FILE *logf = NULL;
     int *ids = NULL, *targets = NULL, rc = 1;
-    tl_err err = tl_markov_create(&mk, cfg.V_out, K, data_seed);
-    if (!err)
-        err = tl_model_create(&m, &cfg);
+    tl_isa_from_env();
+    if (ref_tl_markov_create(&mk, cfg.V_out, K, data_seed) != TL_OK) {
+        fprintf(stderr, "train: %s\n", ref_tl_last_error());
+        goto out;
+    }
+    tl_err err = tl_model_create(&m, &cfg);
     if (err) {
         fprintf(stderr, "train: %s\n", tl_last_error());
         goto out;
@@ -128,7 +137,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "train: cannot write %s: %s\n", log_path, strerror(errno));
         goto out;
     }
-    double H = tl_markov_entropy_rate(mk);
+    double H = ref_tl_markov_entropy_rate(mk);
     if (logf) {
         fprintf(logf, "# tiedlab train log\n");
         fprintf(logf, "# V=%zu V_in=%zu V_out=%zu H=%.4f d=%zu hidden=%zu init_std=%g softcap=%g lr=%g "
@@ -142,11 +151,11 @@ int main(int argc, char **argv)
         printf("train: V=%zu (E has %zu rows), d=%zu, %zu params; ln(V)=%.3f, floor H=%.3f\n",
                cfg.V_out, m->V, cfg.d, tl_model_param_count(m), log((double)cfg.V_out), H);
 
-    tl_rng rng;
-    tl_rng_seed(&rng, seed ^ 0x5eed);   /* the same stream as tests/support.c's tl_train_run */
-    tl_markov_start(mk, ids, cfg.batch, &rng);
+    ref_rng rng;
+    ref_tl_rng_seed(&rng, seed ^ 0x5eed);   /* the same stream as tests/support.c's tl_train_run */
+    ref_tl_markov_start(mk, ids, cfg.batch, &rng);
     for (size_t step = 0; step < cfg.steps; step++) {
-        tl_markov_step(mk, targets, ids, cfg.batch, &rng);
+        ref_tl_markov_step(mk, targets, ids, cfg.batch, &rng);
         float loss = NAN;
         err = tl_model_train_step(m, &loss, ids, targets, cfg.batch);
         if (logf && (err == TL_OK || err == TL_ENUMERIC)) {
@@ -168,6 +177,6 @@ out:
     free(ids);
     free(targets);
     tl_model_destroy(m);
-    tl_markov_destroy(mk);
+    ref_tl_markov_destroy(mk);
     return rc;
 }

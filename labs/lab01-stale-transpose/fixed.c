@@ -44,22 +44,28 @@ static void tied_head_sees_each_edit_of_E_at_its_next_forward(void **state)
 {
     (void)state;
     enum { B = 2, D = 8, V = 16 };
-    float E[V * D], dE[V * D], H[B * D], logits[B * V];
-    tl_rng r;
-    tl_rng_seed(&r, 7);
-    tl_init_normal(E, V * D, 1.0f, &r);
-    tl_init_normal(H, B * D, 1.0f, &r);
+    float *E = tl_shared_floats(V * D), *dE = tl_shared_floats(V * D);
+    float E_now[V * D], H[B * D], logits[B * V];
+    tl_input r;
+    tl_input_seed(&r, 7);
+    tl_input_fill(E, V * D, 1.0f, &r);
+    tl_input_fill(H, B * D, 1.0f, &r);
     tl_head h;
     assert_int_equal(tl_head_tie(&h, E, dE, V, D), TL_OK);
     for (int edit = 0; edit < 4; edit++) {
+        memcpy(E_now, E, sizeof E_now);
         assert_int_equal(tl_head_forward(logits, H, &h, B, D, V), TL_OK);
-        double diff = tl_fresh_logits_max_diff(logits, H, E, B, D, V, 0.0f);
+        double diff = tl_fresh_logits_max_diff(logits, H, E_now, B, D, V, 0.0f);
         if (diff > 1e-5)
             fail_msg("after edit %d: max |logits - H·Eᵀ| = %.3g", edit, diff);
+        if (memcmp(E, E_now, sizeof E_now))
+            fail_msg("after edit %d: the forward changed E (a head reads E, never writes it)", edit);
         for (size_t i = 0; i < V * D; i++)   /* what an optimizer step would do */
-            E[i] += 0.5f * tl_rng_normal(&r);
+            E[i] += 0.5f * tl_input_normal(&r);
     }
     tl_head_free(&h);
+    tl_shared_free(E);
+    tl_shared_free(dE);
 }
 
 /* The default run learns like the reference: 1.74 over its last 30 steps. */

@@ -34,15 +34,15 @@ typedef struct {
 
 static inline void head_case_run(head_case *hc, size_t V, size_t d, size_t B, uint64_t seed)
 {
-    hc->E = malloc(V * d * sizeof *hc->E);
-    hc->dE = calloc(V * d, sizeof *hc->dE);
+    hc->E = tl_shared_floats(V * d);   /* the head keeps pointers to E and dE */
+    hc->dE = tl_shared_floats(V * d);
     hc->H = malloc(B * d * sizeof *hc->H);
     hc->logits = malloc(B * V * sizeof *hc->logits);
     assert_true(hc->E && hc->dE && hc->H && hc->logits);
-    tl_rng r;
-    tl_rng_seed(&r, seed);
-    tl_init_normal(hc->E, V * d, 1.0f, &r);
-    tl_init_normal(hc->H, B * d, 1.0f, &r);
+    tl_input r;
+    tl_input_seed(&r, seed);
+    tl_input_fill(hc->E, V * d, 1.0f, &r);
+    tl_input_fill(hc->H, B * d, 1.0f, &r);
     tl_head h;
     assert_int_equal(tl_head_tie(&h, hc->E, hc->dE, V, d), TL_OK);
     assert_int_equal(tl_head_forward(hc->logits, hc->H, &h, B, d, V), TL_OK);
@@ -50,7 +50,7 @@ static inline void head_case_run(head_case *hc, size_t V, size_t d, size_t B, ui
 
 static inline void head_case_free(head_case *hc)
 {
-    free(hc->E); free(hc->dE); free(hc->H); free(hc->logits);
+    tl_shared_free(hc->E); tl_shared_free(hc->dE); free(hc->H); free(hc->logits);
 }
 
 /* The small tied model's dE on one batch (ids repeated, so both paths reach

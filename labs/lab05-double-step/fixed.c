@@ -34,7 +34,7 @@ static void one_sgd_step_moves_E_by_exactly_lr_times_its_gradient(void **state)
 static void registering_E_twice_is_EDUP_naming_both(void **state)
 {
     (void)state;
-    float E[8] = { 0 }, dE[8] = { 0 };
+    float *E = tl_shared_floats(8), *dE = tl_shared_floats(8);   /* the optimizer keeps them */
     tl_optim *o;
     assert_int_equal(tl_optim_create(&o, TL_SGD), TL_OK);
     assert_int_equal(tl_optim_add(o, "E", E, dE, 8, 0.01f), TL_OK);
@@ -43,6 +43,8 @@ static void registering_E_twice_is_EDUP_naming_both(void **state)
     assert_true(tl_mentions(tl_last_error(), "'E'"));
     assert_int_equal(tl_optim_param_count(o), 8);
     tl_optim_destroy(o);
+    tl_shared_free(E);
+    tl_shared_free(dE);
 }
 
 int main(void)

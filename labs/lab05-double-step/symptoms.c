@@ -43,7 +43,7 @@ static void one_sgd_step_moves_E_by_twice_lr_times_its_gradient(void **state)
 static void optimizer_accepts_E_again_as_head_W(void **state)
 {
     (void)state;
-    float E[8] = { 0 }, dE[8] = { 0 };
+    float *E = tl_shared_floats(8), *dE = tl_shared_floats(8);   /* the optimizer keeps them */
     tl_optim *o;
     assert_int_equal(tl_optim_create(&o, TL_SGD), TL_OK);
     assert_int_equal(tl_optim_add(o, "E", E, dE, 8, 0.01f), TL_OK);

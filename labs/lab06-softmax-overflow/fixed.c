@@ -47,10 +47,10 @@ static void cross_entropy_matches_a_double_reference(void **state)
     enum { B = 8, V = 256 };
     static float z[B * V], p[B * V], pw[B * V];
     int t[B];
-    tl_rng r;
-    tl_rng_seed(&r, 6);
+    tl_input r;
+    tl_input_seed(&r, 6);
     for (size_t i = 0; i < B * V; i++)
-        z[i] = 3.0f * tl_rng_normal(&r);
+        z[i] = 3.0f * tl_input_normal(&r);
     double want = 0.0;
     for (size_t b = 0; b < B; b++) {
         t[b] = (int)(b * 31 % V);

@@ -4,15 +4,14 @@
  * writing freed memory. Re-pointing head.W alone, or growing E with realloc
  * and hoping it stays put, fails the first test; re-tying the head only after
  * the activations were reallocated (logits still 256 wide: a full batch then
- * writes past them) fails the last one, which asks glibc's allocator how big
- * the buffers are instead of overrunning them. */
+ * writes past them) fails the last one, which asks the library's allocator
+ * how big the buffers are (tl_block_size) instead of overrunning them. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <malloc.h>
 #include <math.h>
 
 #include "lab.h"
@@ -94,11 +93,11 @@ static void activations_after_growing_hold_a_full_batch_of_260_logits(void **sta
     assert_head_is_the_grown_E(m, 260);
     size_t need = m->B_cap * 260 * sizeof(float);
     print_message("B_cap = %zu: logits need %zu bytes, hold %zu\n", m->B_cap, need,
-                  malloc_usable_size(m->logits));
+                  tl_block_size(m->logits));
     assert_true(m->B_cap >= 1);
-    assert_true(malloc_usable_size(m->logits) >= need);
-    assert_true(malloc_usable_size(m->probs) >= need);
-    assert_true(malloc_usable_size(m->dlogits) >= need);
+    assert_true(tl_block_size(m->logits) >= need);
+    assert_true(tl_block_size(m->probs) >= need);
+    assert_true(tl_block_size(m->dlogits) >= need);
     tl_model_destroy(m);
 }
 

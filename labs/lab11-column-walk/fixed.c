@@ -10,6 +10,8 @@
 
 #include "lab.h"
 
+#include <string.h>
+
 enum { REPS = 9 };
 
 /* The head's throughput is of the reference's order. Row-by-row kernels
@@ -39,21 +41,26 @@ static void logits_follow_E_after_it_changes(void **state)
 {
     (void)state;
     enum { B = 2, D = 16, V = 64 };
-    float E[V * D], dE[V * D], H[B * D], got[B * V], want[B * V];
-    tl_rng r;
-    tl_rng_seed(&r, 5);
-    tl_init_normal(E, V * D, 1.0f, &r);
-    tl_init_normal(H, B * D, 1.0f, &r);
+    float *E = tl_shared_floats(V * D), *dE = tl_shared_floats(V * D);   /* the head keeps them */
+    float E_now[V * D], H[B * D], got[B * V], want[B * V];
+    tl_input r;
+    tl_input_seed(&r, 5);
+    tl_input_fill(E, V * D, 1.0f, &r);
+    tl_input_fill(H, B * D, 1.0f, &r);
     tl_head h;
     assert_int_equal(tl_head_tie(&h, E, dE, V, D), TL_OK);
     for (int edit = 0; edit < 3; edit++) {
+        memcpy(E_now, E, sizeof E_now);
         assert_int_equal(tl_head_forward(got, H, &h, B, D, V), TL_OK);
-        reference(want, H, E, B, D, V);
+        reference(want, H, E_now, B, D, V);
         assert_true(tl_close("logits vs h·Eᵀ of the current E", got, want, B * V, 1e-5f, 1e-4f));
+        assert_true(tl_close("E after the forward (a head only reads E)", E, E_now, V * D, 0, 0));
         for (size_t i = 0; i < V * D; i++)
-            E[i] += 0.5f * tl_rng_normal(&r);
+            E[i] += 0.5f * tl_input_normal(&r);
     }
     tl_head_free(&h);
+    tl_shared_free(E);
+    tl_shared_free(dE);
 }
 
 int main(void)

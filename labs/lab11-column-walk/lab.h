@@ -101,23 +101,23 @@ typedef struct {
 static inline void bench_setup(bench *s)
 {
     size_t n = (size_t)BIG_V * BIG_D;
-    s->E = malloc(n * sizeof(float));
-    s->dE = calloc(n, sizeof(float));
+    s->E = tl_shared_floats(n);    /* the head keeps pointers to E and dE */
+    s->dE = tl_shared_floats(n);
     s->H = malloc((size_t)BIG_B * BIG_D * sizeof(float));
     s->got = malloc((size_t)BIG_B * BIG_V * sizeof(float));
     s->want = malloc((size_t)BIG_B * BIG_V * sizeof(float));
     assert_true(s->E && s->dE && s->H && s->got && s->want);
-    tl_rng r;
-    tl_rng_seed(&r, 11);
-    tl_init_uniform(s->E, n, 0.1f, &r);
-    tl_init_uniform(s->H, (size_t)BIG_B * BIG_D, 1.0f, &r);
+    tl_input r;
+    tl_input_seed(&r, 11);
+    tl_input_fill_uniform(s->E, n, 0.1f, &r);
+    tl_input_fill_uniform(s->H, (size_t)BIG_B * BIG_D, 1.0f, &r);
     assert_int_equal(tl_head_tie(&s->head, s->E, s->dE, BIG_V, BIG_D), TL_OK);
 }
 
 static inline void bench_teardown(bench *s)
 {
     tl_head_free(&s->head);
-    free(s->E); free(s->dE); free(s->H); free(s->got); free(s->want);
+    tl_shared_free(s->E); tl_shared_free(s->dE); free(s->H); free(s->got); free(s->want);
 }
 
 /* A fresh bench with both kernels' logits: s->got from the workspace's

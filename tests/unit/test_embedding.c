@@ -72,5 +72,5 @@ int test_embedding(void)
         cmocka_unit_test(backward_accumulates_repeated_ids_on_top_of_existing_gradient),
         cmocka_unit_test(null_buffers_are_an_error_not_a_crash),
     };
-    return cmocka_run_group_tests_name("embedding", tests, NULL, NULL);
+    return tl_run_group_tests("embedding", tests);
 }

@@ -9,15 +9,15 @@ enum { B = 3, D = 4, V = 6 };
 
 static void randn(float *w, size_t n, uint64_t seed, float std)
 {
-    tl_rng r;
-    tl_rng_seed(&r, seed);
-    tl_init_normal(w, n, std, &r);
+    tl_input r;
+    tl_input_seed(&r, seed);
+    tl_input_fill(w, n, std, &r);
 }
 
 static void tied_head_borrows_E_and_dE_and_reports_the_bytes_it_saves(void **state)
 {
     (void)state;
-    float E[V * D], dE[V * D];
+    float *E = tl_shared_floats(V * D), *dE = tl_shared_floats(V * D);
     tl_head h;
     assert_int_equal(tl_head_tie(&h, E, dE, V, D), TL_OK);
     assert_ptr_equal(h.W, E);
@@ -33,25 +33,33 @@ static void tied_head_borrows_E_and_dE_and_reports_the_bytes_it_saves(void **sta
     assert_int_equal(tl_head_bytes_saved_by_tying(&u), 0);
     tl_head_free(&u);
     tl_head_free(NULL);
+    tl_shared_free(E);
+    tl_shared_free(dE);
 }
 
 static void forward_is_H_times_E_transposed(void **state)
 {
     (void)state;
-    float E[V * D], dE[V * D], H[B * D], logits[B * V], want[B * V];
+    float *E = tl_shared_floats(V * D), *dE = tl_shared_floats(V * D);
+    float E_then[V * D], H[B * D], logits[B * V], want[B * V];
     randn(E, V * D, 1, 1.0f);
     randn(H, B * D, 2, 1.0f);
+    memcpy(E_then, E, sizeof E_then);
     tl_head h;
     assert_int_equal(tl_head_tie(&h, E, dE, V, D), TL_OK);
     assert_int_equal(tl_head_forward(logits, H, &h, B, D, V), TL_OK);
-    tl_fresh_logits(want, H, E, B, D, V, 0.0f);   /* h_b · E[v]: E[v, k] = Eᵀ[k, v] */
+    tl_fresh_logits(want, H, E_then, B, D, V, 0.0f);   /* h_b · E[v]: E[v, k] = Eᵀ[k, v] */
     assert_true(tl_close("logits", logits, want, B * V, 1e-6f, 1e-5f));
+    assert_true(tl_close("E after the forward (it only reads E)", E, E_then, V * D, 0, 0));
+    tl_shared_free(E);
+    tl_shared_free(dE);
 }
 
 static void shape_errors_name_the_function_and_both_sizes(void **state)
 {
     (void)state;
-    float E[V * D], dE[V * D], H[B * D], logits[B * 2 * V];
+    float *E = tl_shared_floats(V * D), *dE = tl_shared_floats(V * D);
+    float H[B * D], logits[B * 2 * V];
     tl_head h;
     assert_int_equal(tl_head_tie(&h, E, dE, V, D), TL_OK);
     assert_int_equal(tl_head_forward(logits, H, &h, B, D, 2 * V), TL_ESHAPE);
@@ -60,6 +68,8 @@ static void shape_errors_name_the_function_and_both_sizes(void **state)
     assert_true(tl_mentions(tl_last_error(), "tl_head_backward"));
     assert_true(tl_mentions(tl_last_error(), "width 4"));
     assert_true(tl_mentions(tl_last_error(), "width 5"));
+    tl_shared_free(E);
+    tl_shared_free(dE);
 }
 
 /* loss(H, E) = CE(H·Eᵀ, targets) */
@@ -91,11 +101,11 @@ static void finite_differences(float *fd, float *w, size_t n, const float *H, fl
 static void head_gradients_match_finite_differences(void **state)
 {
     (void)state;
-    float E[V * D], dE[V * D], H[B * D], dH[B * D], logits[B * V], probs[B * V], dlogits[B * V];
+    float *E = tl_shared_floats(V * D), *dE = tl_shared_floats(V * D);
+    float H[B * D], dH[B * D], logits[B * V], probs[B * V], dlogits[B * V];
     int t[B] = { 1, 5, 1 };
     randn(E, V * D, 3, 0.7f);
     randn(H, B * D, 4, 0.7f);
-    memset(dE, 0, sizeof dE);
     memset(dH, 0, sizeof dH);
     memset(dlogits, 0, sizeof dlogits);
     tl_head h;
@@ -106,26 +116,29 @@ static void head_gradients_match_finite_differences(void **state)
     tl_cross_entropy_backward(dlogits, probs, t, B, V);
     assert_int_equal(tl_head_backward(dH, &h, dlogits, H, B, D, V), TL_OK);
 
-    float fdE[V * D], fdH[B * D], scratch[V * D];
+    float fdE[V * D], fdH[B * D], *scratch = tl_shared_floats(V * D);
     finite_differences(fdE, E, V * D, H, E, scratch, t);
     finite_differences(fdH, H, B * D, H, E, scratch, t);
     assert_true(tl_close("dE vs finite difference", dE, fdE, V * D, 1e-3f, 2e-2f));
     assert_true(tl_close("dH vs finite difference", dH, fdH, B * D, 1e-3f, 2e-2f));
+    tl_shared_free(E);
+    tl_shared_free(dE);
+    tl_shared_free(scratch);
 }
 
 static void tied_backward_adds_to_what_the_embedding_put_in_dE(void **state)
 {
     (void)state;
-    float E[V * D], dE[V * D], want[V * D], H[B * D], dH[B * D], dlogits[B * V];
+    float *E = tl_shared_floats(V * D), *dE = tl_shared_floats(V * D);
+    float want[V * D], H[B * D], dH[B * D], dlogits[B * V];
     randn(E, V * D, 5, 1.0f);
     randn(H, B * D, 6, 1.0f);
     randn(dlogits, B * V, 7, 1.0f);
     memset(dH, 0, sizeof dH);
     tl_head h;
     tl_head_tie(&h, E, dE, V, D);
-    memset(dE, 0, sizeof dE);
     tl_head_backward(dH, &h, dlogits, H, B, D, V);
-    memcpy(want, dE, sizeof dE);            /* the head's share alone */
+    memcpy(want, dE, sizeof want);          /* the head's share alone */
     for (int i = 0; i < V * D; i++) {
         want[i] += 0.5f;
         dE[i] = 0.5f;                       /* pretend the lookup already added 0.5 */
@@ -133,6 +146,8 @@ static void tied_backward_adds_to_what_the_embedding_put_in_dE(void **state)
     memset(dH, 0, sizeof dH);
     tl_head_backward(dH, &h, dlogits, H, B, D, V);
     assert_true(tl_close("dE = lookup's share + head's share", dE, want, V * D, 1e-6f, 1e-6f));
+    tl_shared_free(E);
+    tl_shared_free(dE);
 }
 
 int test_head(void)
@@ -144,5 +159,5 @@ int test_head(void)
         cmocka_unit_test(head_gradients_match_finite_differences),
         cmocka_unit_test(tied_backward_adds_to_what_the_embedding_put_in_dE),
     };
-    return cmocka_run_group_tests_name("head", tests, NULL, NULL);
+    return tl_run_group_tests("head", tests);
 }

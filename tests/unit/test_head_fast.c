@@ -16,9 +16,9 @@
 
 static void randn(float *w, size_t n, uint64_t seed, float std)
 {
-    tl_rng r;
-    tl_rng_seed(&r, seed);
-    tl_init_normal(w, n, std, &r);
+    tl_input r;
+    tl_input_seed(&r, seed);
+    tl_input_fill(w, n, std, &r);
 }
 
 /* A sum of d products of N(0,1) numbers, in another order than the
@@ -38,8 +38,7 @@ static const size_t Vs[] = { 1, 3, 5, 7, 256, 1001 };
 static int forward_agrees(shape s)
 {
     size_t B = s.B, d = s.d, V = s.V;
-    float *H = malloc(B * d * sizeof *H), *E = malloc(V * d * sizeof *E);
-    float *dE = calloc(V * d, sizeof *dE);
+    float *H = malloc(B * d * sizeof *H), *E = tl_shared_floats(V * d), *dE = tl_shared_floats(V * d);
     float *want = malloc(B * V * sizeof *want), *got = malloc(B * V * sizeof *got);
     int ok = 0;
     if (H && E && dE && want && got) {
@@ -56,8 +55,8 @@ static int forward_agrees(shape s)
              && tl_close(what, got, want, B * V, atol_for(d), 1e-5f);
     }
     free(H);
-    free(E);
-    free(dE);
+    tl_shared_free(E);
+    tl_shared_free(dE);
     free(want);
     free(got);
     return ok;
@@ -68,9 +67,9 @@ static int forward_agrees(shape s)
 static int backward_agrees(shape s)
 {
     size_t B = s.B, d = s.d, V = s.V;
-    float *H = malloc(B * d * sizeof *H), *E = malloc(V * d * sizeof *E);
+    float *H = malloc(B * d * sizeof *H), *E = tl_shared_floats(V * d);
     float *G = malloc(B * V * sizeof *G);
-    float *dE_want = malloc(V * d * sizeof *dE_want), *dE_got = malloc(V * d * sizeof *dE_got);
+    float *dE_want = tl_shared_floats(V * d), *dE_got = tl_shared_floats(V * d);
     float *dH_want = malloc(B * d * sizeof *dH_want), *dH_got = malloc(B * d * sizeof *dH_got);
     int ok = 0;
     if (H && E && G && dE_want && dE_got && dH_want && dH_got) {
@@ -94,10 +93,10 @@ static int backward_agrees(shape s)
         ok = ok && tl_close(what_dE, dE_got, dE_want, V * d, atol_for(B), 1e-5f);
     }
     free(H);
-    free(E);
+    tl_shared_free(E);
     free(G);
-    free(dE_want);
-    free(dE_got);
+    tl_shared_free(dE_want);
+    tl_shared_free(dE_got);
     free(dH_want);
     free(dH_got);
     return ok;
@@ -189,17 +188,17 @@ static void fast_backward_adds_to_what_the_gradients_already_hold(void **state)
 {
     (void)state;
     enum { B = 5, D = 9, V = 6 };
-    float E[V * D], dE[V * D], H[B * D], dH[B * D], G[B * V];
+    float *E = tl_shared_floats(V * D), *dE = tl_shared_floats(V * D);
+    float H[B * D], dH[B * D], G[B * V];
     float dE_alone[V * D], dH_alone[B * D], dE_want[V * D], dH_want[B * D];
     randn(E, V * D, 41, 1.0f);
     randn(H, B * D, 43, 1.0f);
     randn(G, B * V, 47, 1.0f);
     tl_head h;
     assert_int_equal(tl_head_tie(&h, E, dE, V, D), TL_OK);
-    memset(dE, 0, sizeof dE);
     memset(dH, 0, sizeof dH);
     assert_int_equal(tl_head_backward_fast(dH, &h, G, H, B, D, V), TL_OK);
-    memcpy(dE_alone, dE, sizeof dE);        /* the head's share alone */
+    memcpy(dE_alone, dE, sizeof dE_alone);  /* the head's share alone */
     memcpy(dH_alone, dH, sizeof dH);
     for (int i = 0; i < V * D; i++) {
         dE[i] = 0.5f;                       /* the lookup already added 0.5 */
@@ -212,13 +211,16 @@ static void fast_backward_adds_to_what_the_gradients_already_hold(void **state)
     assert_int_equal(tl_head_backward_fast(dH, &h, G, H, B, D, V), TL_OK);
     assert_true(tl_close("dE = lookup's share + head's share", dE, dE_want, V * D, 1e-6f, 1e-6f));
     assert_true(tl_close("dH = other path's share + head's share", dH, dH_want, B * D, 1e-6f, 1e-6f));
+    tl_shared_free(E);
+    tl_shared_free(dE);
 }
 
 static void fast_shape_errors_name_the_function_and_both_sizes(void **state)
 {
     (void)state;
     enum { B = 3, D = 4, V = 6 };
-    float E[V * D], dE[V * D], H[B * D], logits[B * 2 * V];
+    float *E = tl_shared_floats(V * D), *dE = tl_shared_floats(V * D);
+    float H[B * D] = { 0 }, logits[B * 2 * V] = { 0 };
     tl_head h;
     assert_int_equal(tl_head_tie(&h, E, dE, V, D), TL_OK);
     assert_int_equal(tl_head_forward_fast(logits, H, &h, B, D, 2 * V), TL_ESHAPE);
@@ -234,6 +236,8 @@ static void fast_shape_errors_name_the_function_and_both_sizes(void **state)
     assert_int_equal(tl_head_backward_fast(NULL, &h, logits, H, B, D, V), TL_EINVAL);
     assert_true(tl_mentions(tl_last_error(), "tl_head_backward"));
     assert_int_equal(tl_head_forward_fast(logits, H, NULL, B, D, V), TL_EINVAL);
+    tl_shared_free(E);
+    tl_shared_free(dE);
 }
 
 int test_head_fast(void)
@@ -246,5 +250,5 @@ int test_head_fast(void)
         cmocka_unit_test(fast_shape_errors_name_the_function_and_both_sizes),
         cmocka_unit_test(isa_choice_is_the_best_and_refuses_what_cannot_run),
     };
-    return cmocka_run_group_tests_name("head_fast", tests, NULL, NULL);
+    return tl_run_group_tests("head_fast", tests);
 }

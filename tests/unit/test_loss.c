@@ -75,9 +75,9 @@ static void cross_entropy_gradient_matches_finite_differences(void **state)
     enum { B = 3, V = 5 };
     float z[B * V], p[B * V], d[B * V], fd[B * V], loss;
     int t[B] = { 4, 0, 2 };
-    tl_rng r;
-    tl_rng_seed(&r, 9);
-    tl_init_normal(z, B * V, 2.0f, &r);
+    tl_input r;
+    tl_input_seed(&r, 9);
+    tl_input_fill(z, B * V, 2.0f, &r);
     memset(d, 0, sizeof d);
     tl_cross_entropy_forward(&loss, p, z, t, B, V, V);
     tl_cross_entropy_backward(d, p, t, B, V);
@@ -103,5 +103,5 @@ int test_loss(void)
         cmocka_unit_test(nan_logits_are_reported_not_returned_silently),
         cmocka_unit_test(cross_entropy_gradient_matches_finite_differences),
     };
-    return cmocka_run_group_tests_name("loss", tests, NULL, NULL);
+    return tl_run_group_tests("loss", tests);
 }

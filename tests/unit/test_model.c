@@ -43,11 +43,11 @@ static tl_model *small_model_with(int tied, tl_head_kernel kernel)
     c.head_kernel = kernel;
     tl_model *m;
     assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    tl_rng r;   /* move the gains off 1 so their gradient is not a special case */
-    tl_rng_seed(&r, 4);
+    tl_input r;   /* move the gains off 1 so their gradient is not a special case */
+    tl_input_seed(&r, 4);
     for (size_t k = 0; k < c.d; k++) {
-        m->g1[k] = 0.5f + tl_rng_uniform(&r);
-        m->g2[k] = 0.5f + tl_rng_uniform(&r);
+        m->g1[k] = 0.5f + tl_input_uniform(&r);
+        m->g2[k] = 0.5f + tl_input_uniform(&r);
     }
     return m;
 }
@@ -288,5 +288,5 @@ int test_model(void)
         cmocka_unit_test(input_id_outside_the_vocabulary_is_an_error),
         cmocka_unit_test(growing_the_vocabulary_reties_the_head_and_predicts_new_tokens),
     };
-    return cmocka_run_group_tests_name("model", tests, NULL, NULL);
+    return tl_run_group_tests("model", tests);
 }
