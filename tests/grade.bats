@@ -205,7 +205,10 @@ setup() {
     [ "$status" -ne 0 ]
     [[ "$output" == *"still has TODO"* ]]
     [[ "$output" == *"no hunk in"* ]]
+    [ -d "tests/valid-fixes/$(basename "$lab")" ]
+    [[ "$output" == *"0 valid fix(es) under tests/valid-fixes/"* ]]
     run make -s new-lab NAME='Bad Name'
     [ "$status" -ne 0 ]
-    rm -rf "$lab" "breaks/$(basename "$lab").patch" "fixes/$(basename "$lab").patch" "tests/wrong-fixes/$(basename "$lab")"
+    rm -rf "$lab" "breaks/$(basename "$lab").patch" "fixes/$(basename "$lab").patch" \
+        "tests/wrong-fixes/$(basename "$lab")" "tests/valid-fixes/$(basename "$lab")"
 }

@@ -2,6 +2,7 @@
 #include "support.h"
 #include "isa_env.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,35 @@ int tl_mentions(const char *msg, const char *needle)
         return 1;
     fprintf(stderr, "expected the message to mention '%s', got: '%s'\n", needle, msg ? msg : "(null)");
     return 0;
+}
+
+/* n appears in msg with no digit (or sign) on either side */
+static int has_number(const char *msg, const char *n)
+{
+    size_t len = strlen(n);
+    for (const char *p = strstr(msg, n); p; p = strstr(p + 1, n)) {
+        int before = p > msg && (isdigit((unsigned char)p[-1]) || p[-1] == '-' || p[-1] == '.');
+        int after = isdigit((unsigned char)p[len]) || (p[len] == '.' && isdigit((unsigned char)p[len + 1]));
+        if (!before && !after)
+            return 1;
+    }
+    return 0;
+}
+
+int tl_error_names(const char *msg, const char *call, ...)
+{
+    int ok = msg && !strncmp(msg, call, strlen(call));
+    if (!ok)
+        fprintf(stderr, "expected the message to begin with '%s', got: '%s'\n", call, msg ? msg : "(null)");
+    va_list ap;
+    va_start(ap, call);
+    for (const char *n = va_arg(ap, const char *); n; n = va_arg(ap, const char *))
+        if (!msg || !has_number(msg, n)) {
+            fprintf(stderr, "expected the message to name %s, got: '%s'\n", n, msg ? msg : "(null)");
+            ok = 0;
+        }
+    va_end(ap);
+    return ok;
 }
 
 static double batch_loss(tl_model *m, const int *ids, const int *targets, size_t B)

@@ -51,6 +51,12 @@ int tl_close(const char *what, const float *got, const float *want, size_t n,
 
 /* 1 when msg contains needle; prints both otherwise. */
 int tl_mentions(const char *msg, const char *needle);
+/* What an error message must say, not how: msg begins with the call's name
+ * ("tl_head_forward: ...", a longer name such as tl_head_forward_fast counts)
+ * and holds each of the numbers after it, each as a whole number ("12" is not
+ * found in "128"). NULL ends the list. 1 when it does; prints what is missing
+ * otherwise. */
+int tl_error_names(const char *msg, const char *call, ...);
 
 /* Central finite-difference check of the model's gradient for the n floats at
  * w (a weight inside m), against the analytic gradient g, on one batch.

@@ -693,7 +693,7 @@ void tl_call_run(tl_call *c)
     call_ended = call_late = 0;
     __atomic_store_n(&mb->req, s, __ATOMIC_RELEASE);
     tl_futex_wake(&mb->req);
-    tl_await_change(&mb->rep, s - 1, 1000, 2L * 1000 * 1000, call_should_stop);
+    tl_await_change(&mb->rep, s - 1, 256, 2L * 1000 * 1000, call_should_stop);
     if (call_late) {
         kill_worker();
         hung = 1;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,10 +30,15 @@ static inline uint32_t tl_await_change(uint32_t *word, uint32_t seen, unsigned s
                                        int (*give_up)(void))
 {
     uint32_t v;
+    /* a short spin, giving the core away now and then: on a busy machine the
+     * other side may need this very core to answer */
     for (unsigned i = 0; i < spins; i++) {
         if ((v = __atomic_load_n(word, __ATOMIC_ACQUIRE)) != seen)
             return v;
-        __builtin_ia32_pause();
+        if (i % 64 == 63)
+            sched_yield();
+        else
+            __builtin_ia32_pause();
     }
     for (;;) {
         if ((v = __atomic_load_n(word, __ATOMIC_ACQUIRE)) != seen)

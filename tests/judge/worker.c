@@ -232,7 +232,7 @@ int main(int argc, char **argv)
     if (write(TL_WORKER_REP_FD, "R", 1) != 1)
         return 2;
     for (;;) {
-        uint32_t seq = tl_await_change(&mb->req, last, 4000, 1000L * 1000 * 1000, NULL);
+        uint32_t seq = tl_await_change(&mb->req, last, 512, 1000L * 1000 * 1000, NULL);
         last = seq;
         serve(mb);
         __atomic_store_n(&mb->rep, seq, __ATOMIC_RELEASE);

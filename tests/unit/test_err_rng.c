@@ -49,13 +49,14 @@ static void same_seed_same_numbers_different_seed_different_numbers(void **state
     assert_true(differ > 990);
 }
 
-/* 50 000 draws of each; every bound is over 4 standard errors wide. */
+/* 20 000 draws of each (each draw is a call into the library); every bound is
+ * 5 standard errors wide, so a wrong scale or offset of a few percent fails. */
 static void uniform_and_normal_draws_have_the_right_moments(void **state)
 {
     (void)state;
     tl_rng r;
     tl_rng_seed(&r, 1);
-    const int n = 50000;
+    const int n = 20000;
     double su = 0, sn = 0, sn2 = 0;
     float lo = 1, hi = 0;
     for (int i = 0; i < n; i++) {
@@ -68,9 +69,9 @@ static void uniform_and_normal_draws_have_the_right_moments(void **state)
         sn2 += z * z;
     }
     assert_true(lo >= 0.0f && hi < 1.0f);
-    assert_true(fabs(su / n - 0.5) < 0.006);           /* sd of the mean: 0.0013 */
-    assert_true(fabs(sn / n) < 0.02);                  /* 0.0045 */
-    assert_true(fabs(sqrt(sn2 / n) - 1.0) < 0.015);    /* 0.0032 */
+    assert_true(fabs(su / n - 0.5) < 0.01);            /* sd of the mean: 0.002 */
+    assert_true(fabs(sn / n) < 0.035);                 /* 0.007 */
+    assert_true(fabs(sqrt(sn2 / n) - 1.0) < 0.025);    /* 0.005 */
 }
 
 int test_err_rng(void)

@@ -47,8 +47,7 @@ static void width_mismatch_names_both_sizes(void **state)
     int t[2] = { 0, 1 };
     float loss;
     assert_int_equal(tl_cross_entropy_forward(&loss, NULL, z, t, 2, 512, 256), TL_ESHAPE);
-    assert_string_equal(tl_last_error(),
-                        "tl_cross_entropy_forward: logits have 512 columns, targets need 256 classes");
+    assert_true(tl_error_names(tl_last_error(), "tl_cross_entropy_forward", "512", "256", NULL));
 }
 
 static void target_outside_the_classes_is_out_of_range(void **state)
@@ -57,7 +56,7 @@ static void target_outside_the_classes_is_out_of_range(void **state)
     float z[2 * 4] = { 0 }, loss, p[8], d[8] = { 0 };
     int t[2] = { 0, 4 };
     assert_int_equal(tl_cross_entropy_forward(&loss, NULL, z, t, 2, 4, 4), TL_ERANGE);
-    assert_true(tl_mentions(tl_last_error(), "target 4 at position 1 is out of range for 4 classes"));
+    assert_true(tl_error_names(tl_last_error(), "tl_cross_entropy_forward", "4", NULL));
     assert_int_equal(tl_cross_entropy_backward(d, p, t, 2, 4), TL_ERANGE);
 }
 

@@ -96,7 +96,7 @@ static void both_head_kernels_train_alike(void **state)
     tl_model *m = NULL;
     assert_int_equal(tl_model_create(&m, &c), TL_EINVAL);
     assert_null(m);
-    assert_true(tl_mentions(tl_last_error(), "tl_model_create: head_kernel 7 is neither TL_HEAD_FAST nor TL_HEAD_REFERENCE"));
+    assert_true(tl_error_names(tl_last_error(), "tl_model_create", "7", NULL));
 }
 
 /* Two backward passes without zeroing must give twice every gradient: each
@@ -217,21 +217,32 @@ static void same_seed_same_losses(void **state)
     assert_memory_equal(a, b, sizeof a);
 }
 
-static void mismatched_vocabularies_fail_in_cross_entropy_naming_both(void **state)
+/* A tied model whose E has 512 rows for data with 256 classes never yields a
+ * loss: it is refused with TL_ESHAPE and a message that names the call and
+ * both sizes, at creation or at the latest at its first loss. Either place is
+ * right (earlier is kinder); a loss computed over the wrong width is not. */
+static void mismatched_vocabularies_are_refused_naming_both_sizes(void **state)
 {
     (void)state;
     tl_config c = tl_config_default();
     c.V_in = 512;
     c.V_out = 256;
-    tl_model *m;
-    assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    int ids[2] = { 1, 2 }, t[2] = { 2, 3 };
-    float loss;
-    assert_int_equal(tl_model_forward(m, ids, 2), TL_OK);
-    assert_int_equal(tl_model_loss(m, &loss, t, 2), TL_ESHAPE);
-    assert_string_equal(tl_last_error(),
-                        "tl_cross_entropy_forward: logits have 512 columns, targets need 256 classes");
-    tl_model_destroy(m);
+    tl_model *m = NULL;
+    tl_err err = tl_model_create(&m, &c);
+    if (err == TL_OK) {
+        int ids[2] = { 1, 2 }, t[2] = { 2, 3 };
+        float loss;
+        err = tl_model_forward(m, ids, 2);
+        if (err == TL_OK)
+            err = tl_model_loss(m, &loss, t, 2);
+        tl_model_destroy(m);
+    } else {
+        assert_null(m);
+    }
+    assert_int_equal(err, TL_ESHAPE);
+    const char *msg = tl_last_error();
+    print_message("refused: %s\n", msg);
+    assert_true(tl_error_names(msg, "tl_", "512", "256", NULL));   /* "tl_<call>: ..." */
 }
 
 static void input_id_outside_the_vocabulary_is_an_error(void **state)
@@ -242,8 +253,7 @@ static void input_id_outside_the_vocabulary_is_an_error(void **state)
     tl_model_create(&m, &c);
     int ids[1] = { 256 };
     assert_int_equal(tl_model_forward(m, ids, 1), TL_ERANGE);
-    assert_true(tl_mentions(tl_last_error(), "token id 256"));
-    assert_true(tl_mentions(tl_last_error(), "V=256"));
+    assert_true(tl_error_names(tl_last_error(), "tl_", "256", NULL));
     tl_model_destroy(m);
 }
 
@@ -284,7 +294,7 @@ int test_model(void)
         cmocka_unit_test(head_reads_the_current_E_after_training_steps),
         cmocka_unit_test(training_gets_well_below_ln_V_toward_H),
         cmocka_unit_test(same_seed_same_losses),
-        cmocka_unit_test(mismatched_vocabularies_fail_in_cross_entropy_naming_both),
+        cmocka_unit_test(mismatched_vocabularies_are_refused_naming_both_sizes),
         cmocka_unit_test(input_id_outside_the_vocabulary_is_an_error),
         cmocka_unit_test(growing_the_vocabulary_reties_the_head_and_predicts_new_tokens),
     };

@@ -50,8 +50,8 @@ static void registering_the_same_buffer_twice_is_an_error_naming_both(void **sta
     tl_optim_create(&o, TL_ADAM);
     assert_int_equal(tl_optim_add(o, "embedding.E", E, dE, 8, 0.01f), TL_OK);
     assert_int_equal(tl_optim_add(o, "head.W", E, dE, 8, 0.02f), TL_EDUP);
-    assert_true(tl_mentions(tl_last_error(), "'head.W'"));
-    assert_true(tl_mentions(tl_last_error(), "'embedding.E'"));
+    assert_true(tl_mentions(tl_last_error(), "head.W"));     /* both names, however quoted */
+    assert_true(tl_mentions(tl_last_error(), "embedding.E"));
     /* a slice of a registered buffer is the same memory too */
     assert_int_equal(tl_optim_add(o, "tail", E + 4, dE + 4, 4, 0.01f), TL_EDUP);
     assert_int_equal(tl_optim_param_count(o), 8);
