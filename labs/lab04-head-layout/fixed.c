@@ -27,10 +27,12 @@ static void head_forward_is_H_times_E_transposed_at_several_shapes(void **state)
         head_case_run(&hc, V, d, B, 11 + i);
         float *want = malloc(B * V * sizeof *want);
         assert_non_null(want);
-        tl_fresh_logits(want, hc.H, hc.E, B, d, V, 0.0f);   /* row v of E */
-        char what[64];
+        tl_fresh_logits(want, hc.H, hc.E0, B, d, V, 0.0f);   /* row v of E, as it was */
+        char what[96];
         snprintf(what, sizeof what, "logits vs H·Eᵀ at V=%zu, d=%zu", V, d);
         assert_true(tl_close(what, hc.logits, want, B * V, 1e-4f, 1e-4f));
+        snprintf(what, sizeof what, "E after the forward at V=%zu, d=%zu (it only reads E)", V, d);
+        assert_true(tl_close(what, hc.E, hc.E0, V * d, 0.0f, 0.0f));
         head_case_free(&hc);
         free(want);
     }
@@ -49,10 +51,12 @@ static void logit_of_token_v_is_h_dot_the_lookup_vector_of_v(size_t V, size_t d)
     tl_model *m;
     assert_int_equal(tl_model_create(&m, &c), TL_OK);
     int ids[4] = { 0, (int)(V / 2), (int)(V - 1), 1 % (int)V };
-    assert_int_equal(tl_model_forward(m, ids, 4), TL_OK);
     float *logits = malloc(4 * V * sizeof *logits), *want = malloc(4 * V * sizeof *want);
-    float *row = malloc(d * sizeof *row);
-    assert_true(logits && want && row);
+    float *row = malloc(d * sizeof *row), *E0 = malloc(V * d * sizeof *E0);
+    assert_true(logits && want && row && E0);
+    memcpy(E0, m->E, V * d * sizeof *E0);
+    assert_int_equal(tl_model_forward(m, ids, 4), TL_OK);
+    assert_true(tl_close("E after the model's forward (it only reads E)", m->E, E0, V * d, 0.0f, 0.0f));
     memcpy(logits, m->logits, 4 * V * sizeof *logits);
     for (size_t v = 0; v < V; v++) {
         int id = (int)v;
@@ -63,7 +67,7 @@ static void logit_of_token_v_is_h_dot_the_lookup_vector_of_v(size_t V, size_t d)
     char what[80];
     snprintf(what, sizeof what, "logits vs h·(lookup vector) at V=%zu, d=%zu", V, d);
     assert_true(tl_close(what, logits, want, 4 * V, 1e-5f, 1e-4f));
-    free(logits); free(want); free(row);
+    free(logits); free(want); free(row); free(E0);
     tl_model_destroy(m);
 }
 

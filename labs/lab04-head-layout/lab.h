@@ -27,9 +27,11 @@ static inline void spread_ids(int ids[NB], size_t V)
 }
 
 /* The head alone: tied to a random E[V, d] (N(0, 1) entries, so O(1)
- * logits), with its logits for B random hidden states H[B, d]. */
+ * logits), with its logits for B random hidden states H[B, d]. E0 is a
+ * private copy of E taken before the library saw it: what the logits must be
+ * computed from, and what E must still be after the forward. */
 typedef struct {
-    float *E, *dE, *H, *logits;
+    float *E, *dE, *H, *logits, *E0;
 } head_case;
 
 static inline void head_case_run(head_case *hc, size_t V, size_t d, size_t B, uint64_t seed)
@@ -38,11 +40,13 @@ static inline void head_case_run(head_case *hc, size_t V, size_t d, size_t B, ui
     hc->dE = tl_shared_floats(V * d);
     hc->H = malloc(B * d * sizeof *hc->H);
     hc->logits = malloc(B * V * sizeof *hc->logits);
-    assert_true(hc->E && hc->dE && hc->H && hc->logits);
+    hc->E0 = malloc(V * d * sizeof *hc->E0);
+    assert_true(hc->E && hc->dE && hc->H && hc->logits && hc->E0);
     tl_input r;
     tl_input_seed(&r, seed);
     tl_input_fill(hc->E, V * d, 1.0f, &r);
     tl_input_fill(hc->H, B * d, 1.0f, &r);
+    memcpy(hc->E0, hc->E, V * d * sizeof *hc->E0);
     tl_head h;
     assert_int_equal(tl_head_tie(&h, hc->E, hc->dE, V, d), TL_OK);
     assert_int_equal(tl_head_forward(hc->logits, hc->H, &h, B, d, V), TL_OK);
@@ -50,7 +54,7 @@ static inline void head_case_run(head_case *hc, size_t V, size_t d, size_t B, ui
 
 static inline void head_case_free(head_case *hc)
 {
-    tl_shared_free(hc->E); tl_shared_free(hc->dE); free(hc->H); free(hc->logits);
+    tl_shared_free(hc->E); tl_shared_free(hc->dE); free(hc->H); free(hc->logits); free(hc->E0);
 }
 
 /* The small tied model's dE on one batch (ids repeated, so both paths reach

@@ -31,16 +31,19 @@ static void one_sgd_step_moves_E_by_exactly_lr_times_its_gradient(void **state)
     assert_true(close);
 }
 
+/* The same memory under a second name is refused, and the message names both
+ * entries, however it quotes or words them (the names are ones no wording
+ * contains by chance); the refused entry is not held. */
 static void registering_E_twice_is_EDUP_naming_both(void **state)
 {
     (void)state;
     float *E = tl_shared_floats(8), *dE = tl_shared_floats(8);   /* the optimizer keeps them */
     tl_optim *o;
     assert_int_equal(tl_optim_create(&o, TL_SGD), TL_OK);
-    assert_int_equal(tl_optim_add(o, "E", E, dE, 8, 0.01f), TL_OK);
+    assert_int_equal(tl_optim_add(o, "embedding.E", E, dE, 8, 0.01f), TL_OK);
     assert_int_equal(tl_optim_add(o, "head.W", E, dE, 8, 0.01f), TL_EDUP);
-    assert_true(tl_mentions(tl_last_error(), "'head.W'"));
-    assert_true(tl_mentions(tl_last_error(), "'E'"));
+    assert_true(tl_mentions(tl_last_error(), "head.W"));
+    assert_true(tl_mentions(tl_last_error(), "embedding.E"));
     assert_int_equal(tl_optim_param_count(o), 8);
     tl_optim_destroy(o);
     tl_shared_free(E);

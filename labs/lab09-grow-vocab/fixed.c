@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "lab.h"
 
@@ -84,13 +85,28 @@ static void a_new_token_can_be_learned_as_a_prediction(void **state)
     tl_model_destroy(m);
 }
 
-/* logits, probs and dlogits are [B_cap, V]: sized for the head's V when they
- * were allocated, which must be the grown V. */
+/* logits, probs and dlogits are [B_cap, V], sized for the head's V when
+ * they were allocated, which must be the grown V. Growing may keep a full
+ * batch of them (B_cap > 0) or drop them (B_cap = 0) for the next forward
+ * to allocate: either way, whenever the model holds them they hold B_cap x
+ * 260 floats. The head was checked first, so the forward that allocates
+ * them never reads freed memory. */
 static void activations_after_growing_hold_a_full_batch_of_260_logits(void **state)
 {
     (void)state;
     tl_model *m = grown_model();
     assert_head_is_the_grown_E(m, 260);
+    if (m->B_cap == 0) {   /* dropped: a full batch's forward makes them */
+        size_t B = m->cfg.batch;
+        int *ids = malloc(B * sizeof *ids);
+        assert_non_null(ids);
+        for (size_t b = 0; b < B; b++)
+            ids[b] = (int)(259 - (b * 37) % 260);   /* the new ids among them */
+        tl_err err = tl_model_forward(m, ids, B);
+        free(ids);
+        assert_int_equal(err, TL_OK);
+        assert_true(m->B_cap >= B);
+    }
     size_t need = m->B_cap * 260 * sizeof(float);
     print_message("B_cap = %zu: logits need %zu bytes, hold %zu\n", m->B_cap, need,
                   tl_block_size(m->logits));

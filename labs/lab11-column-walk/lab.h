@@ -91,6 +91,45 @@ static inline double max_abs_diff(const float *got, const float *want, size_t n)
     return worst;
 }
 
+/* 1 when every logit got[b, v] is h_b · E[v] to within what float rounding
+ * allows for a dot product of d terms added in any order (with or without
+ * FMA, in tiles, in double): |got - z| <= gamma_d · sum_k |h_k · E[v, k]|
+ * + u·|z|, with z computed in double, u = 2^-24 and gamma_d = d·u / (1 - d·u)
+ * (Higham, Accuracy and Stability of Numerical Algorithms, eq. 3.5). Order
+ * of additions is not the point; reading the right row of the current E is.
+ * Prints the worst logit otherwise. */
+static inline int logits_within_float_rounding(const char *what, const float *got,
+                                               const float *H, const float *E,
+                                               size_t B, size_t d, size_t V)
+{
+    const double u = 0x1p-24, gamma = (double)d * u / (1.0 - (double)d * u);
+    double worst = 0.0, worst_z = 0.0, worst_tol = 0.0;
+    size_t worst_i = 0;
+    for (size_t b = 0; b < B; b++)
+        for (size_t v = 0; v < V; v++) {
+            double z = 0.0, mag = 0.0;
+            for (size_t k = 0; k < d; k++) {
+                double p = (double)H[b * d + k] * (double)E[v * d + k];
+                z += p;
+                mag += fabs(p);
+            }
+            double tol = gamma * mag + u * fabs(z);
+            double excess = fabs((double)got[b * V + v] - z) - tol;
+            if (isnan(excess))
+                excess = INFINITY;
+            if (excess > worst) {
+                worst = excess;
+                worst_z = z;
+                worst_tol = tol;
+                worst_i = b * V + v;
+            }
+        }
+    if (worst > 0.0)
+        print_message("%s: worst logit [b=%zu, v=%zu] is %.9g, h·E[v] = %.9g, allowed +-%.3g\n",
+                      what, worst_i / V, worst_i % V, (double)got[worst_i], worst_z, worst_tol);
+    return worst == 0.0;
+}
+
 /* The tests' bench: a head tied to a random E[BIG_V, BIG_D] and the buffers
  * for both kernels' logits. */
 typedef struct {
