@@ -103,8 +103,9 @@ $(BUILD)/tools/train.o: tools/train.c Makefile
 $(BUILD)/train: $(BUILD)/tools/train.o $(LINK_FOR) | $(if $(JUDGED),$(WORKER))
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
-$(BUILD)/losscheck: $(BUILD)/tools/losscheck.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# losscheck reads trainer_state.json with jansson (Debian's libjansson-dev)
+$(BUILD)/losscheck: $(BUILD)/tools/losscheck.o $(BUILD)/tools/logformats.o
+	$(CC) $(LDFLAGS) -o $@ $^ -ljansson $(LDLIBS)
 
 # Spanish messages (engine and losscheck): one catalog, po/es.po
 $(BUILD)/locale/%/LC_MESSAGES/tiedlab.mo: po/%.po

@@ -28,11 +28,12 @@ setup() {
 }
 
 # mklog FILE "HEADER" N EXPR: a trainer-style log, loss at step s = awk EXPR
-# (awk sees s, n, L = ln 256, H = 1.8342).
+# (awk sees s, n, L = ln 256, H = 1.8342). Like train's, its header says the
+# run starts at init (start=init).
 mklog() {
     local file=$1 header=$2 n=$3 expr=$4
     {
-        printf '# tiedlab train log\n# %s\nstep,loss\n' "$header"
+        printf '# tiedlab train log\n# %s start=init\nstep,loss\n' "$header"
         awk -v n="$n" -v H=1.8342 \
             "BEGIN { L = log(256); for (s = 0; s < n; s++) printf \"%d,%.4f\\n\", s, ($expr) }"
     } >"$file"
@@ -398,12 +399,34 @@ need_gnuplot() {
     [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 }
 
-@test "no V anywhere: one line on stderr, exit 2" {
+@test "no V anywhere: the checks that need none still run, and the init line says what to pass" {
     run --separate-stderr "$LC" "$FIX/no_vocab.csv"
-    status_is 2
-    err_has "no_vocab.csv"
-    err_has "--vocab"
-    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+    status_is 0
+    has "no_vocab.csv: first loss 5.546: pass --vocab V to compare it with ln V (the init check)"
+    has "no_vocab.csv: HEALTHY"
+    [ -z "$stderr" ]
+    # a curve that diverges is still found without V
+    mklog "$T/div-nov.csv" "d=64" 200 's < 100 ? 5 - s / 50 : 3 + (s - 100) / 20'
+    run --separate-stderr "$LC" "$T/div-nov.csv"
+    status_is 1
+    has "diverging: loss fell to"
+    has "div-nov.csv: NOT HEALTHY (diverging)"
+}
+
+@test "a first loss far below ln V is a trained model's start, unless the log says it starts at init" {
+    { printf 'step,loss\n'; awk 'BEGIN { for (s = 0; s < 300; s++) printf "%d,%.4f\n", s, 2.0 - s / 1000 }'; } >"$T/ft.csv"
+    run --separate-stderr "$LC" --vocab 256 "$T/ft.csv"
+    status_is 0
+    has "ft.csv: starts from a trained model: first loss 2.000 is far below ln(256) = 5.545"
+    has "ft.csv: HEALTHY"
+    run --separate-stderr "$LC" --vocab 256 --from-pretrained "$T/ft.csv"
+    status_is 0
+    has "starts from a trained model (--from-pretrained): first loss 2.000, init check skipped"
+    # the same curve in a log whose header says start=init: the model cannot know the data yet
+    mklog "$T/ft-init.csv" "V=256" 300 '2.0 - s / 1000'
+    run --separate-stderr "$LC" "$T/ft-init.csv"
+    status_is 1
+    has "ft-init.csv: NOT HEALTHY (init too low)"
 }
 
 @test "one bad file among good ones: the good one is still judged, exit 2" {
@@ -702,15 +725,234 @@ WRONGV_EXPR='H + 0.1 + (log(512) - H - 0.1) * exp(-s / 40)'
     [ -z "$stderr" ]
 }
 
-@test "the Spanish catalog has every message of losscheck.c, none fuzzy or untranslated" {
+@test "the Spanish catalog has every message of losscheck.c and logformats.c, none fuzzy or untranslated" {
     for t in xgettext msgcmp msgfmt; do
         command -v "$t" >/dev/null || skip "$t (gettext) is not installed"
     done
-    xgettext -L C --keyword=_ --from-code=UTF-8 -o "$T/lc.pot" "$BATS_TEST_DIRNAME/../tools/losscheck.c"
+    xgettext -L C --keyword=_ --keyword=ngettext:1,2 --from-code=UTF-8 -o "$T/lc.pot" \
+        "$BATS_TEST_DIRNAME/../tools/losscheck.c" "$BATS_TEST_DIRNAME/../tools/logformats.c"
     run --separate-stderr msgcmp "$PO_ES" "$T/lc.pot"
     status_is 0
     run --separate-stderr msgfmt -c --statistics -o "$T/x.mo" "$PO_ES"
     status_is 0
     err_has "translated messages."
     [[ "$stderr" != *fuzzy* && "$stderr" != *untranslated* ]] || { echo "$stderr"; return 1; }
+}
+
+# ---- the logs people really have ----
+
+FMT="$BATS_TEST_DIRNAME/fixtures/logs/formats"
+
+# The same curve as each format writes it, from a tiedlab log made by mklog
+# (step,loss rows): nanoGPT, llm.c and W&B also get a validation curve equal
+# to the training one, so that nothing but the format differs.
+as_nanogpt() {
+    echo "Initializing a new model from scratch"
+    awk -F, '/^[0-9]/ { if ($1 % 25 == 0) printf "step %d: train loss %s, val loss %s\n", $1, $2, $2
+                        printf "iter %d: loss %s, time 112.58ms, mfu 3.31%%\n", $1, $2 }' "$1"
+}
+as_llmc() {
+    echo "[GPT-2]"
+    awk -F, '/^[0-9]/ { if ($1 % 25 == 0) printf "val loss %s\n", $2
+                        printf "step %4d/300: train loss %s norm 1.2 (took 133.95 ms | 2445 tok/s)\n", $1, $2 }' "$1"
+}
+as_mingpt() { awk -F, '/^[0-9]/ { printf "iter_dt 20.12ms; iter %d: train loss %s\n", $1, $2 }' "$1"; }
+as_hf() {
+    awk -F, 'BEGIN { printf "{\n  \"global_step\": 300,\n  \"log_history\": [" }
+             /^[0-9]/ { v = $2; if (v == "nan") v = "NaN"; else if (v == "inf") v = "Infinity"
+                        printf "%s\n    {\"epoch\": 0.1, \"learning_rate\": 0.001, \"loss\": %s, \"step\": %d}", (n++ ? "," : ""), v, $1 }
+             END { printf ",\n    {\"step\": 300, \"train_loss\": 2.0, \"train_runtime\": 1.5}\n  ]\n}\n" }' "$1"
+}
+as_tensorboard() { echo "Wall time,Step,Value"; awk -F, '/^[0-9]/ { printf "%.3f,%d,%s\n", 1733000000 + $1 / 2, $1, $2 }' "$1"; }
+as_wandb() {
+    echo '"Step","run-1 - train/loss","run-1 - train/loss__MIN","run-1 - train/loss__MAX","run-1 - eval/loss"'
+    awk -F, '/^[0-9]/ { printf "\"%d\",\"%s\",\"%s\",\"%s\",\"%s\"\n", $1, $2, $2, $2, ($1 % 25 == 0 ? $2 : "") }' "$1"
+}
+as_columns() { echo "step loss"; awk -F, '/^[0-9]/ { printf "%d\t%s\n", $1, $2 }' "$1"; }
+
+# findings FILE.OUT: what was said of the training curve, path and label off
+findings() { grep -v '(validation): ' "$1" | grep -v ': overfitting: ' | sed -E 's/^[^:]*: //'; }
+
+@test "every format is told from its content and gives the same verdicts as the same curve in tiedlab's CSV" {
+    local curves=("$HEALTHY_EXPR" '5.54 + 0.005 * sin(s)' 's < 100 ? 5.5 - s / 50 : 3.5 + (s - 100) / 20'
+                  '2 + 19.9 * exp(-s / 20)')
+    local c=0 fmt
+    for expr in "${curves[@]}"; do
+        c=$((c + 1))
+        mklog "$T/c$c.csv" "V=256" 300 "$expr"
+        "$LC" --vocab 256 --floor 1.8342 "$T/c$c.csv" >"$T/c$c.want" 2>/dev/null || true
+        want=$(findings "$T/c$c.want")
+        for fmt in nanogpt llmc mingpt hf tensorboard wandb columns; do
+            "as_$fmt" "$T/c$c.csv" >"$T/c$c.$fmt"
+            "$LC" --vocab 256 --floor 1.8342 "$T/c$c.$fmt" >"$T/c$c.$fmt.out" 2>"$T/c$c.$fmt.err" || true
+            got=$(findings "$T/c$c.$fmt.out")
+            [ "$got" = "$want" ] || { printf 'curve %d as %s:\n%s\n--- tiedlab CSV:\n%s\n' "$c" "$fmt" "$got" "$want"; return 1; }
+            # forcing the detected format reads it the same
+            "$LC" --vocab 256 --floor 1.8342 --format "$fmt" "$T/c$c.$fmt" >"$T/c$c.$fmt.forced" 2>/dev/null || true
+            cmp -s "$T/c$c.$fmt.out" "$T/c$c.$fmt.forced" || { echo "--format $fmt reads curve $c otherwise"; return 1; }
+        done
+    done
+}
+
+@test "a NaN mid-run is found in every format, JSON's bare NaN included" {
+    mklog "$T/nan.csv" "V=256" 100 "$HEALTHY_EXPR"
+    replace_loss "$T/nan.csv" 57 nan
+    for fmt in nanogpt llmc mingpt hf tensorboard wandb columns; do
+        "as_$fmt" "$T/nan.csv" >"$T/nan.$fmt"
+        run --separate-stderr "$LC" --vocab 256 "$T/nan.$fmt"
+        status_is 1
+        has "loss became NaN at step 57"
+        has "NOT HEALTHY (NaN)"
+    done
+}
+
+@test "nanoGPT's console: banners skipped and counted in one line, train and val judged apart" {
+    run --separate-stderr "$LC" --vocab 65 "$FMT/nanogpt-shakespeare-char.log"
+    status_is 0
+    has "nanogpt-shakespeare-char.log (training): init loss 4.265 ≈ ln(65) = 4.174 (+2.2%): healthy init"
+    has "nanogpt-shakespeare-char.log (validation): learned: end loss 1.474"
+    has "nanogpt-shakespeare-char.log: HEALTHY"
+    err_has "nanogpt-shakespeare-char.log: skipped 20 lines with no loss in them (the first, line 1: \"Overriding config"
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+}
+
+@test "llm.c's console: a GPT-2 fine-tune starts from a trained model, a diverging run is found in both curves" {
+    run --separate-stderr "$LC" --vocab 50257 "$FMT/llmc-gpt2-124M.log"
+    status_is 0
+    has "(training): starts from a trained model: first loss 5.356 is far below ln(50257) = 10.825"
+    has "(validation): learned: end loss 4.093, down from 5.325"
+    run --separate-stderr "$LC" --vocab 50257 --from-pretrained "$FMT/llmc-gpt2-124M.log"
+    status_is 0
+    has "starts from a trained model (--from-pretrained): first loss 5.356, init check skipped"
+    run --separate-stderr "$LC" --vocab 50257 "$FMT/llmc-cuda-diverging.log"
+    status_is 1
+    has "(training): init loss 10.920 ≈ ln(50257) = 10.825 (+0.9%): healthy init"
+    has "(training): diverging: loss fell to 7.400 at step 60"
+    has "(validation): diverging:"
+    has "llmc-cuda-diverging.log: NOT HEALTHY (diverging)"
+}
+
+@test "minGPT's lines with other text on them, TensorBoard's and W&B's exports, plain columns" {
+    run --separate-stderr "$LC" --vocab 65 "$FMT/mingpt-chargpt.log"
+    status_is 0
+    has "mingpt-chargpt.log: init loss 4.180 ≈ ln(65) = 4.174 (+0.1%): healthy init"
+    err_has "skipped 4 lines"
+    run --separate-stderr "$LC" --vocab 256 "$FMT/tensorboard-run-.-tag-train_loss.csv"
+    status_is 1
+    has "stuck near ln(256) = 5.545: end loss 5.540 after 299 steps — not learning"
+    run --separate-stderr "$LC" --vocab 256 "$FMT/wandb_export_2026-12-01.csv"
+    status_is 0
+    has "wandb_export_2026-12-01.csv (training): init loss 5.545"
+    has "wandb_export_2026-12-01.csv (validation): learned: end loss 1.315"
+    run --separate-stderr "$LC" --vocab 256 "$FMT/columns.txt"
+    status_is 0
+    has "columns.txt: learned: end loss 1.903"
+    [ -z "$stderr" ]   # the header row is a header, not a skipped line
+}
+
+@test "Hugging Face's trainer_state.json: the log starts after step 0, and validation turning up is overfitting" {
+    run --separate-stderr "$LC" --vocab 50257 "$FMT/trainer_state.json"
+    status_is 1
+    has "trainer_state.json (training): first loss 9.887 at step 10, below ln(50257) = 10.825: the log starts after training began"
+    has "trainer_state.json: overfitting: validation loss rose from 2.985 at step 600 to 3.330 by the end while training loss fell from 1.174 to 1.012"
+    has "trainer_state.json: NOT HEALTHY (overfitting)"
+    lacks "starts from a trained model"
+    run --separate-stderr "$LC" --vocab 50257 "$FMT/trainer_state-nan.json"
+    status_is 1
+    has "(training): loss became NaN at step 500 (last finite loss 1.362 at step 490)"
+}
+
+@test "a gap between validation and training alone is not overfitting" {
+    mklog "$T/base.csv" "V=256" 300 "$HEALTHY_EXPR"
+    awk -F, '/^[0-9]/ { if ($1 % 25 == 0) printf "step %d: train loss %s, val loss %.4f\n", $1, $2, $2 + 0.4
+                        printf "iter %d: loss %s\n", $1, $2 }' "$T/base.csv" >"$T/gap.log"
+    run --separate-stderr "$LC" --vocab 256 "$T/gap.log"
+    status_is 0
+    lacks "overfitting"
+}
+
+@test "standard input: the init verdict comes first, as soon as the first loss is read" {
+    run --separate-stderr bash -c "cat '$FMT/nanogpt-shakespeare-char.log' | '$LC' --vocab 65 -"
+    status_is 0
+    [[ "${lines[0]}" == "-: init loss 4.265 ≈ ln(65) = 4.174 (+2.2%): healthy init" ]]
+    has "-: HEALTHY"
+    [ "$(grep -c 'healthy init' <<<"$output")" -eq 1 ]
+    # a fifo fed slowly: the verdict on the init is out before the run ends
+    mkfifo "$T/pipe"
+    ( printf 'step 0: train loss 4.17, val loss 4.18\niter 0: loss 4.17\n'; sleep 2
+      printf 'iter 1: loss 4.0\niter 2: loss 3.9\n' ) >"$T/pipe" &
+    "$LC" --vocab 65 - <"$T/pipe" >"$T/early.out" &
+    lc=$!
+    sleep 1
+    grep -q 'healthy init' "$T/early.out"
+    wait "$lc" || true
+    wait
+    grep -q '^-: ' "$T/early.out"
+}
+
+@test "--format forces one; an unknown name lists them all" {
+    run --separate-stderr "$LC" --vocab 65 --format columns "$FMT/nanogpt-shakespeare-char.log"
+    status_is 2
+    err_has "nanogpt-shakespeare-char.log: no loss line in"
+    run --separate-stderr "$LC" --vocab 65 --format tensorboard "$FMT/nanogpt-shakespeare-char.log"
+    status_is 2
+    err_has "a tensorboard export needs a step column and a loss column"
+    run --separate-stderr "$LC" --format nope "$FMT/columns.txt"
+    status_is 2
+    err_has "--format nope: expected tiedlab, nanogpt, llmc, mingpt, hf, tensorboard, wandb, columns"
+}
+
+@test "bad input: binary, a 10 MB line, negative, backward and repeated steps, broken or empty JSON, no loss line" {
+    head -c 4096 /dev/urandom | tr -d '\n' | { cat; printf '\0\n'; } >"$T/bin.dat"
+    run --separate-stderr "$LC" "$T/bin.dat"
+    status_is 2
+    err_has "bin.dat:1: holds NUL bytes: a binary file, not a training log"
+    { head -c 10000000 /dev/zero | tr '\0' 'x'; printf '\niter 0: loss 5.5\niter 1: loss 5.0\n'; } >"$T/long.log"
+    run --separate-stderr "$LC" --vocab 256 "$T/long.log"
+    status_is 0
+    err_has "long.log: skipped 1 line with no loss in it (line 1: \"xxxx"
+    printf 'step loss\n0 5.5\n-3 5.4\n' >"$T/neg.txt"
+    run --separate-stderr "$LC" "$T/neg.txt"
+    status_is 2
+    err_has "neg.txt:3: step -3 is negative"
+    printf 'iter 0: loss 5.5\niter 10: loss 5.0\niter 5: loss 4.0\n' >"$T/back.log"
+    run --separate-stderr "$LC" "$T/back.log"
+    status_is 2
+    err_has "back.log:3: the training curve goes back from step 10 to step 5"
+    printf '0,5.5\n1,5.4\n1,5.3\n' >"$T/dup.csv"
+    run --separate-stderr "$LC" "$T/dup.csv"
+    status_is 2
+    err_has "dup.csv:3: step 1 of the training curve again (first at line 2)"
+    printf '{"log_history": []}\n' >"$T/empty.json"
+    run --separate-stderr "$LC" "$T/empty.json"
+    status_is 2
+    err_has 'empty.json: log_history has no "loss" or "eval_loss" entry'
+    printf '{"log_history": [{"loss": 1.0, "step": 1},\n' >"$T/cut.json"
+    run --separate-stderr "$LC" "$T/cut.json"
+    status_is 2
+    err_has "cut.json:2:"
+    err_has "not JSON"
+    printf '{"epoch": 3}\n' >"$T/other.json"
+    run --separate-stderr "$LC" "$T/other.json"
+    status_is 2
+    err_has 'other.json: no "log_history" list'
+    printf 'Loading model...\nwarming up\nall done\n' >"$T/none.log"
+    run --separate-stderr "$LC" "$T/none.log"
+    status_is 2
+    err_has "none.log: no loss line in 3 lines"
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+    printf '0 5.5\n1 inf\n2 5.0\n' >"$T/inf.txt"
+    run --separate-stderr "$LC" --vocab 256 "$T/inf.txt"
+    status_is 1
+    has "loss became Inf at step 1"
+}
+
+@test "the new findings in Spanish: overfitting, a trained model's start, the skipped lines" {
+    lang_run TL_LANG=es -- --vocab 50257 "$FMT/trainer_state.json"
+    status_is 1
+    has "sobreajuste: la pérdida de validación subió de 2.985 en el paso 600 a 3.330"
+    has "NOT HEALTHY (sobreajuste)"
+    lang_run TL_LANG=es -- --vocab 50257 "$FMT/llmc-gpt2-124M.log"
+    has "parte de un modelo ya entrenado: la primera pérdida, 5.356, queda muy por debajo de ln(50257) = 10.825"
+    err_has "se omitieron 21 líneas sin pérdida"
 }

@@ -1,9 +1,13 @@
 /*
- * losscheck: read tiedlab training-loss logs and say, one line per finding,
- * what each curve means.  The one idea: at init a healthy LM's logits are
- * near zero, softmax is near uniform, so its cross-entropy is ln(V).  An
- * init loss of ln(V') for some other vocabulary size V' in the run means the
- * logits span the wrong vocabulary; anything far above means oversized logits.
+ * losscheck: read training-loss logs and say, one line per finding, what
+ * each curve means.  The one idea: at init a healthy LM's logits are near
+ * zero, softmax is near uniform, so its cross-entropy is ln(V).  An init loss
+ * of ln(V') for some other vocabulary size V' in the run means the logits
+ * span the wrong vocabulary; anything far above means oversized logits; far
+ * below, a model that was already trained.  The logs of tiedlab, nanoGPT,
+ * llm.c, minGPT, Hugging Face's Trainer, TensorBoard and W&B are read
+ * (logformats.c); training and validation curves are judged apart, and
+ * validation rising while training falls is overfitting.
  *
  * Messages are in English, or in Spanish when TL_LANG (else LC_ALL, else
  * LC_MESSAGES, else LANG) starts with "es" and the "tiedlab" gettext catalog
@@ -26,6 +30,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "logformats.h"
+
 extern char **environ;
 
 #define _(s) gettext(s)
@@ -41,6 +47,10 @@ static const long OSC_MIN_ROWS = 10;         /* too few rows to talk about step-
 static const double OSC_MAX_STD = 0.5;       /* healthy steps move the loss by hundredths of a nat */
 static const double PLATEAU_FRAC = 0.25;     /* still a quarter of the way from floor to chance = stopped learning */
 static const long MIN_VOCAB = 2;             /* ln(1) = 0: a one-class softmax has no loss to check */
+static const double OVERFIT_MIN_RISE = 0.05; /* validation up this many nats from its best... */
+static const double OVERFIT_RISE_FRAC = 0.05; /* ...and this fraction of it, while training still falls */
+static const double RESUME_JUMP_MIN = 0.1;   /* a jump at a resume under a tenth of a nat is noise... */
+static const double RESUME_JUMP_NOISE = 4.0; /* ...and under 4x the run's own step-to-step spread */
 
 /* Plot geometry (not verdicts). */
 static const int PNG_WIDTH = 900, PNG_HEIGHT = 560; /* readable on a laptop screen */
@@ -49,8 +59,8 @@ static const int ASCII_COLS = 78, ASCII_ROWS = 20;  /* fits an 80-column termina
 /* A function, not a constant: the translation is known only after main set up gettext. */
 static const char *usage(void)
 {
-    return _("usage: losscheck [--vocab V] [--floor H] [--tol FRAC] [--plot FILE.png] [--ascii] "
-             "[-q] LOG...");
+    return _("usage: losscheck [--vocab V] [--floor H] [--tol FRAC] [--format NAME] "
+             "[--from-pretrained] [--plot FILE.png] [--ascii] [-q] LOG... (- for standard input)");
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -74,201 +84,18 @@ static void *xrealloc(void *p, size_t n)
     return q;
 }
 
-/* One log file, parsed. */
-struct run {
-    const char *path;
+/* One curve being judged: a log's training or validation points, and what
+ * the log and the command line say about it. */
+struct curve {
+    char name[512];       /* "run.csv", or "run.log (validation)" */
+    const struct log *lg;
     long vocab;           /* 0 = unknown */
     bool has_floor;
-    double floor;         /* H, entropy-rate floor in nats */
-    long *others;         /* other vocabulary sizes V' named in the header */
-    size_t n_others;
-    long *step;
-    double *loss;
+    double floor;
+    const long *step;
+    const double *loss;
     size_t n;
-    size_t cap;
 };
-
-static void run_free(struct run *r)
-{
-    free(r->others);
-    free(r->step);
-    free(r->loss);
-}
-
-static void add_other(struct run *r, long v)
-{
-    for (size_t i = 0; i < r->n_others; i++)
-        if (r->others[i] == v)
-            return;
-    r->others = xrealloc(r->others, (r->n_others + 1) * sizeof *r->others);
-    r->others[r->n_others++] = v;
-}
-
-static void add_row(struct run *r, long step, double loss)
-{
-    if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 256;
-        r->step = xrealloc(r->step, r->cap * sizeof *r->step);
-        r->loss = xrealloc(r->loss, r->cap * sizeof *r->loss);
-    }
-    r->step[r->n] = step;
-    r->loss[r->n] = loss;
-    r->n++;
-}
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t len = strlen(s);
-    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
-                       s[len - 1] == '\n'))
-        s[--len] = '\0';
-    return s;
-}
-
-/* Whole string is a base-10 integer in range. */
-static bool parse_long(const char *s, long *out)
-{
-    char *end;
-    if (*s == '\0')
-        return false;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end != '\0')
-        return false;
-    *out = v;
-    return true;
-}
-
-/* Whole string is a number; nan/inf spellings are accepted on purpose. */
-static bool parse_double(const char *s, double *out)
-{
-    char *end;
-    if (*s == '\0')
-        return false;
-    double v = strtod(s, &end);
-    if (*end != '\0')
-        return false;
-    *out = v;
-    return true;
-}
-
-/* A '#' line: pick out V=, H= and V_*= pairs, ignore every other word. */
-static bool parse_header(struct run *r, char *line, long lineno, long *hdr_vocab)
-{
-    char *save = NULL;
-    for (char *w = strtok_r(line, " \t#", &save); w; w = strtok_r(NULL, " \t#", &save)) {
-        char *eq = strchr(w, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        const char *key = w, *val = eq + 1;
-        long v;
-        double h;
-        if (strcmp(key, "V") == 0) {
-            if (!parse_long(val, &v) || v < MIN_VOCAB) {
-                note(_("%s:%ld: header V=%s is not a vocabulary size (integer >= %ld)"), r->path,
-                     lineno, val, MIN_VOCAB);
-                return false;
-            }
-            *hdr_vocab = v;
-        } else if (strcmp(key, "H") == 0) {
-            if (!parse_double(val, &h) || !isfinite(h) || h < 0) {
-                note(_("%s:%ld: header H=%s is not an entropy floor (finite number >= 0)"), r->path,
-                     lineno, val);
-                return false;
-            }
-            r->has_floor = true;
-            r->floor = h;
-        } else if (key[0] == 'V' && key[1] == '_') {
-            if (parse_long(val, &v) && v >= MIN_VOCAB)
-                add_other(r, v);
-        }
-    }
-    return true;
-}
-
-/* Parse one data line "step,loss" (already trimmed, non-empty, not a comment). */
-static bool parse_row(struct run *r, char *line, long lineno)
-{
-    char *comma = strchr(line, ',');
-    if (!comma || strchr(comma + 1, ',')) {
-        int cols = 1;
-        for (const char *p = line; *p; p++)
-            cols += *p == ',';
-        note(_("%s:%ld: expected 2 columns \"step,loss\", got %d: \"%.60s\""), r->path, lineno,
-             cols, line);
-        return false;
-    }
-    *comma = '\0';
-    char *s_step = trim(line), *s_loss = trim(comma + 1);
-    if (strcmp(s_step, "step") == 0 && strcmp(s_loss, "loss") == 0)
-        return true; /* the optional column header */
-    long step;
-    double loss;
-    if (!parse_long(s_step, &step)) {
-        note(_("%s:%ld: step \"%.60s\" is not an integer"), r->path, lineno, s_step);
-        return false;
-    }
-    if (!parse_double(s_loss, &loss)) {
-        note(_("%s:%ld: loss \"%.60s\" is not a number"), r->path, lineno, s_loss);
-        return false;
-    }
-    add_row(r, step, loss);
-    return true;
-}
-
-/* Read a whole log.  getline: no line length limit, nothing truncated. */
-static bool load_run(struct run *r, long vocab_opt, bool has_floor_opt, double floor_opt)
-{
-    FILE *f = fopen(r->path, "r");
-    if (!f) {
-        note(_("%s: cannot open: %s"), r->path, strerror(errno));
-        return false;
-    }
-    char *buf = NULL;
-    size_t bufcap = 0;
-    long lineno = 0, hdr_vocab = 0;
-    bool ok = true;
-    while (ok && getline(&buf, &bufcap, f) != -1) {
-        lineno++;
-        char *line = trim(buf);
-        if (*line == '\0')
-            continue;
-        if (*line == '#')
-            ok = parse_header(r, line, lineno, &hdr_vocab);
-        else
-            ok = parse_row(r, line, lineno);
-    }
-    if (ok && ferror(f)) {
-        note(_("%s:%ld: read error: %s"), r->path, lineno + 1, strerror(errno));
-        ok = false;
-    }
-    free(buf);
-    fclose(f);
-    if (!ok)
-        return false;
-    if (r->n == 0) {
-        note(_("%s:%ld: no data rows (expected \"step,loss\" lines)"), r->path,
-             lineno > 0 ? lineno : 1);
-        return false;
-    }
-    /* --vocab wins; a different header V is then just another vocabulary in the run. */
-    r->vocab = vocab_opt ? vocab_opt : hdr_vocab;
-    if (vocab_opt && hdr_vocab && hdr_vocab != vocab_opt)
-        add_other(r, hdr_vocab);
-    if (r->vocab == 0) {
-        note(_("%s: no vocabulary size: the header has no V=... and --vocab was not given"),
-             r->path);
-        return false;
-    }
-    if (has_floor_opt) {
-        r->has_floor = true;
-        r->floor = floor_opt;
-    }
-    return true;
-}
 
 /* ---- verdicts ---- */
 
@@ -300,20 +127,29 @@ static const char *nonfinite_name(double x)
     return isnan(x) ? "NaN" : x > 0 ? "Inf" : "-Inf";
 }
 
-static void check_init(const struct run *r, double tol, bool q, struct verdict *v)
+static void check_init(const struct curve *r, double tol, bool pretrained, bool q, struct verdict *v)
 {
     double l0 = r->loss[0];
+    if (pretrained) {
+        finding(q, r->name, _("starts from a trained model (--from-pretrained): first loss %.3f, init check "
+                              "skipped"), l0);
+        return;
+    }
+    if (r->vocab == 0) {
+        finding(q, r->name, _("first loss %.3f: pass --vocab V to compare it with ln V (the init check)"), l0);
+        return;
+    }
     double lnv = log((double)r->vocab);
     if (fabs(l0 - lnv) <= tol * lnv) {
-        finding(q, r->path, _("init loss %.3f ≈ ln(%ld) = %.3f (%+.1f%%): healthy init"), l0,
+        finding(q, r->name, _("init loss %.3f ≈ ln(%ld) = %.3f (%+.1f%%): healthy init"), l0,
                 r->vocab, lnv, 100.0 * (l0 - lnv) / lnv);
         return;
     }
     /* Closest other vocabulary whose ln matches, if any. */
     long best = 0;
     double best_err = 0;
-    for (size_t i = 0; i < r->n_others; i++) {
-        long vo = r->others[i];
+    for (size_t i = 0; i < r->lg->n_others; i++) {
+        long vo = r->lg->others[i];
         if (vo == r->vocab)
             continue;
         double lno = log((double)vo), err = fabs(l0 - lno);
@@ -323,31 +159,44 @@ static void check_init(const struct run *r, double tol, bool q, struct verdict *
         }
     }
     if (best) {
-        finding(q, r->path,
+        finding(q, r->name,
                 _("init loss %.3f ≈ ln(%ld) = %.3f, not ln(%ld) = %.3f: the logits span %ld "
                   "classes — wrong vocabulary size"),
                 l0, best, log((double)best), r->vocab, lnv, best);
         /* TRANSLATORS: problem keywords are shown as "FILE: NOT HEALTHY (keyword)". */
         flag(v, _("wrong vocabulary"));
     } else if (l0 > lnv) {
-        finding(q, r->path,
+        finding(q, r->name,
                 _("init loss %.3f is far above ln(%ld) = %.3f (%.1fx): logits too large at init "
                   "— check the init scale"),
                 l0, r->vocab, lnv, l0 / lnv);
         flag(v, _("init too high"));
-    } else {
-        finding(q, r->path,
+    } else if (r->step[0] > 1) {
+        /* logged only after some steps (the Trainer logs every logging_steps):
+         * below ln V is what training does, not a sign of anything */
+        finding(q, r->name,
+                _("first loss %.3f at step %ld, below ln(%ld) = %.3f: the log starts after training "
+                  "began, so there is no init to check"),
+                l0, r->step[0], r->vocab, lnv);
+    } else if (r->lg->fresh_start) {
+        /* the log says this run began at init: it cannot already know the data */
+        finding(q, r->name,
                 _("init loss %.3f is below ln(%ld) = %.3f: the model is not at chance at step 0 "
                   "— is it pre-trained or leaking the target?"),
                 l0, r->vocab, lnv);
         flag(v, _("init too low"));
+    } else {
+        finding(q, r->name,
+                _("starts from a trained model: first loss %.3f is far below ln(%ld) = %.3f "
+                  "(--from-pretrained says so and skips this check)"),
+                l0, r->vocab, lnv);
     }
 }
 
-static void check_curve(const struct run *r, double tol, bool q, struct verdict *v)
+static void check_curve(const struct curve *r, double tol, bool q, struct verdict *v)
 {
     size_t n = r->n;
-    double lnv = log((double)r->vocab), l0 = r->loss[0];
+    double lnv = r->vocab ? log((double)r->vocab) : (double)INFINITY, l0 = r->loss[0];
 
     size_t imin = 0;
     for (size_t i = 1; i < n; i++)
@@ -367,7 +216,7 @@ static void check_curve(const struct run *r, double tol, bool q, struct verdict 
     bool diverging = lend > lmin + fmax(DIVERGE_MIN_RISE, DIVERGE_RISE_FRAC * (l0 - lmin)) &&
                      lend > lmin * DIVERGE_REL;
     if (diverging) {
-        finding(q, r->path,
+        finding(q, r->name,
                 _("diverging: loss fell to %.3f at step %ld then rose to %.3f by the end"), lmin,
                 r->step[imin], lend);
         flag(v, _("diverging"));
@@ -387,7 +236,7 @@ static void check_curve(const struct run *r, double tol, bool q, struct verdict 
         }
         double sd = sqrt(var / (double)m);
         if (sd > OSC_MAX_STD) {
-            finding(q, r->path, _("oscillating: loss swings by ±%.3f per step in the second half"),
+            finding(q, r->name, _("oscillating: loss swings by ±%.3f per step in the second half"),
                     sd);
             flag(v, _("oscillating"));
             problem = true;
@@ -395,16 +244,16 @@ static void check_curve(const struct run *r, double tol, bool q, struct verdict 
     }
 
     /* A diverged end is not a plateau; the divergence line already explains it. */
-    if (!diverging && lend >= lnv * (1 - tol)) {
-        finding(q, r->path,
+    if (!diverging && r->vocab && lend >= lnv * (1 - tol)) {
+        finding(q, r->name,
                 _("stuck near ln(%ld) = %.3f: end loss %.3f after %ld steps — not learning"),
                 r->vocab, lnv, lend, r->step[n - 1]);
         flag(v, _("stuck"));
         problem = true;
-    } else if (!diverging && r->has_floor && lnv > r->floor) {
+    } else if (!diverging && r->vocab && r->has_floor && lnv > r->floor) {
         double gap = lend - r->floor, span = lnv - r->floor;
         if (gap > PLATEAU_FRAC * span) {
-            finding(q, r->path,
+            finding(q, r->name,
                     _("plateau above floor: end loss %.3f vs floor H = %.3f (gap %.3f nats, %.0f%% "
                       "of the way from floor to ln V)"),
                     lend, r->floor, gap, 100.0 * gap / span);
@@ -414,25 +263,29 @@ static void check_curve(const struct run *r, double tol, bool q, struct verdict 
     }
     if (problem)
         return;
-    if (!r->has_floor)
-        finding(q, r->path,
+    if (!r->vocab)
+        finding(q, r->name, _("learned: end loss %.3f, down from %.3f (no V: the stuck and plateau checks "
+                              "need --vocab V)"),
+                lend, l0);
+    else if (!r->has_floor)
+        finding(q, r->name,
                 _("learned: end loss %.3f, down from %.3f (no floor H in header: plateau check "
                   "skipped)"),
                 lend, l0);
     else if (lnv <= r->floor)
-        finding(q, r->path,
+        finding(q, r->name,
                 _("learned: end loss %.3f, down from %.3f (floor H = %.3f is not below ln(%ld): "
                   "plateau check skipped)"),
                 lend, l0, r->floor, r->vocab);
     else
-        finding(q, r->path, _("learned: end loss %.3f vs floor H = %.3f (gap %.3f nats)"), lend,
+        finding(q, r->name, _("learned: end loss %.3f vs floor H = %.3f (gap %.3f nats)"), lend,
                 r->floor, lend - r->floor);
 }
 
-/* Returns true if healthy. */
-static bool check_run(const struct run *r, double tol, bool q)
+/* NaN/Inf, init (the training curve only) and shape of one curve. */
+static void judge_curve(const struct curve *r, double tol, bool init, bool pretrained, bool q,
+                        struct verdict *v)
 {
-    struct verdict v = {0};
     size_t bad = r->n;
     for (size_t i = 0; i < r->n; i++)
         if (!isfinite(r->loss[i])) {
@@ -442,23 +295,145 @@ static bool check_run(const struct run *r, double tol, bool q)
     if (bad < r->n) {
         const char *what = nonfinite_name(r->loss[bad]); /* NaN, Inf, -Inf: never translated */
         if (bad == 0)
-            finding(q, r->path, _("loss is %s at step %ld, the very first row"), what,
+            finding(q, r->name, _("loss is %s at step %ld, the very first row"), what,
                     r->step[0]);
         else
-            finding(q, r->path, _("loss became %s at step %ld (last finite loss %.3f at step %ld)"),
+            finding(q, r->name, _("loss became %s at step %ld (last finite loss %.3f at step %ld)"),
                     what, r->step[bad], r->loss[bad - 1], r->step[bad - 1]);
-        flag(&v, isnan(r->loss[bad]) ? "NaN" : "Inf");
+        flag(v, isnan(r->loss[bad]) ? "NaN" : "Inf");
     }
-    if (bad > 0)
-        check_init(r, tol, q, &v);
+    if (init && bad > 0)
+        check_init(r, tol, pretrained, q, v);
     if (bad == r->n && r->n >= 2)
-        check_curve(r, tol, q, &v);
+        check_curve(r, tol, q, v);
+}
+
+/* Mean of the losses of curve c over its last `tail` points. */
+static double tail_mean(const struct series *c, size_t tail)
+{
+    double s = 0;
+    for (size_t i = c->n - tail; i < c->n; i++)
+        s += c->loss[i];
+    return s / (double)tail;
+}
+
+/* The training loss at (or just before) a step. */
+static double train_at(const struct series *t, long step)
+{
+    size_t k = 0;
+    while (k + 1 < t->n && t->step[k + 1] <= step)
+        k++;
+    return t->loss[k];
+}
+
+/* Overfitting: validation climbs away from its best while training keeps
+ * falling. A gap alone is generalization, not a finding. */
+static void check_overfit(const struct log *lg, const char *name, bool q, struct verdict *v)
+{
+    const struct series *t = &lg->train, *val = &lg->val;
+    if (val->n < 3 || t->n < 2)
+        return;
+    for (size_t i = 0; i < val->n; i++)
+        if (!isfinite(val->loss[i]))
+            return;
+    size_t best = 0;
+    for (size_t i = 1; i < val->n; i++)
+        if (val->loss[i] < val->loss[best])
+            best = i;
+    size_t tail = val->n / (size_t)END_FRACTION;
+    if (tail < 1)
+        tail = 1;
+    double vend = tail_mean(val, tail), vbest = val->loss[best];
+    double tbest = train_at(t, val->step[best]), tend = t->loss[t->n - 1];
+    if (best + tail < val->n && vend > vbest + fmax(OVERFIT_MIN_RISE, OVERFIT_RISE_FRAC * vbest) && tend < tbest) {
+        finding(q, name,
+                _("overfitting: validation loss rose from %.3f at step %ld to %.3f by the end while "
+                  "training loss fell from %.3f to %.3f (gap %.3f nats)"),
+                vbest, val->step[best], vend, tbest, tend, vend - tend);
+        flag(v, _("overfitting"));
+    }
+}
+
+/* A resume the log names: the first loss after it should continue the
+ * curve, within the run's own step-to-step noise. */
+static void check_resume(const struct curve *r, bool q, struct verdict *v)
+{
+    long at = r->lg->resumed_at;
+    size_t k = 0;
+    if (at < 0 || r->n < 4)
+        return;
+    while (k < r->n && r->step[k] < at)
+        k++;
+    if (k == 0 || k >= r->n)
+        return;
+    double mean = 0, var = 0;
+    size_t m = 0;
+    for (size_t i = 1; i < r->n; i++)
+        if (i != k && isfinite(r->loss[i]) && isfinite(r->loss[i - 1])) {
+            mean += r->loss[i] - r->loss[i - 1];
+            m++;
+        }
+    if (m < 2)
+        return;
+    mean /= (double)m;
+    for (size_t i = 1; i < r->n; i++)
+        if (i != k && isfinite(r->loss[i]) && isfinite(r->loss[i - 1])) {
+            double d = r->loss[i] - r->loss[i - 1] - mean;
+            var += d * d;
+        }
+    double sd = sqrt(var / (double)m), jump = r->loss[k] - r->loss[k - 1];
+    if (fabs(jump) > fmax(RESUME_JUMP_MIN, RESUME_JUMP_NOISE * sd)) {
+        finding(q, r->name,
+                _("jump at the resume at step %ld: loss %.3f, then %.3f (%+.3f nats, the run's "
+                  "own steps move by ±%.3f)"),
+                r->step[k], r->loss[k - 1], r->loss[k], jump, sd);
+        flag(v, _("jump at resume"));
+    }
+}
+
+struct options {
+    long vocab;
+    bool has_floor;
+    double floor;
+    double tol;
+    bool pretrained;
+    bool quiet;
+};
+
+static struct curve curve_of(const struct log *lg, const struct series *s, const char *which,
+                             const struct options *o)
+{
+    struct curve c = { .lg = lg, .vocab = o->vocab ? o->vocab : lg->vocab,
+                       .has_floor = o->has_floor || lg->has_floor,
+                       .floor = o->has_floor ? o->floor : lg->floor,
+                       .step = s->step, .loss = s->loss, .n = s->n };
+    if (which)
+        snprintf(c.name, sizeof c.name, "%s (%s)", lg->path, which);
+    else
+        snprintf(c.name, sizeof c.name, "%s", lg->path);
+    return c;
+}
+
+/* Returns true if healthy. `init_told`: the init finding was printed already
+ * (a run read from standard input, as soon as its first loss came). */
+static bool check_run(const struct log *lg, const struct options *o, bool init_told)
+{
+    struct verdict v = {0};
+    bool both = lg->val.n > 0;
+    struct curve tc = curve_of(lg, &lg->train, both ? _("training") : NULL, o);
+    judge_curve(&tc, o->tol, !init_told, o->pretrained, o->quiet, &v);
+    check_resume(&tc, o->quiet, &v);
+    if (both) {
+        struct curve vc = curve_of(lg, &lg->val, _("validation"), o);
+        judge_curve(&vc, o->tol, false, o->pretrained, o->quiet, &v);
+        check_overfit(lg, lg->path, o->quiet, &v);
+    }
     /* HEALTHY / NOT HEALTHY stay English in every language: they are status
      * words that scripts grep for (tools/lab filters them with grep -v). */
     if (v.problem)
-        printf("%s: NOT HEALTHY (%s)\n", r->path, v.problem);
+        printf("%s: NOT HEALTHY (%s)\n", lg->path, v.problem);
     else
-        printf("%s: HEALTHY\n", r->path);
+        printf("%s: HEALTHY\n", lg->path);
     return v.problem == NULL;
 }
 
@@ -572,23 +547,57 @@ static void gp_ref(FILE *gp, bool *first, const char *label, double y, const cha
     gp_quote(gp, label);
 }
 
+static long vocab_of(const struct log *lg, const struct options *o)
+{
+    return o->vocab ? o->vocab : lg->vocab;
+}
+
+/* One curve's points into a temp data file, and its line in the plot. */
+static bool plot_curve(FILE *gp, const struct series *c, const char *title, struct tmpfiles *tmp)
+{
+    FILE *d = tmp_open(tmp);
+    if (!d)
+        return false;
+    size_t npts = 0;
+    for (size_t k = 0; k < c->n; k++)
+        if (isfinite(c->loss[k])) {
+            fprintf(d, "%ld %.9g\n", c->step[k], c->loss[k]);
+            npts++;
+        }
+    if (fclose(d) != 0) {
+        note(_("cannot write temp file %s: %s"), tmp->names[tmp->n - 1], strerror(errno));
+        return false;
+    }
+    if (npts == 0)
+        return true; /* gnuplot warns on empty files; nothing to draw anyway */
+    fputs(",\\\n  ", gp);
+    gp_quote(gp, tmp->names[tmp->n - 1]);
+    fputs(" using 1:2 with lines lw 2 title ", gp);
+    gp_quote(gp, title);
+    return true;
+}
+
 /* Write the gnuplot script and data for all runs into temp files. */
-static bool write_plot_script(FILE *gp, const struct run *runs, size_t nruns, bool ascii,
-                              struct tmpfiles *tmp)
+static bool write_plot_script(FILE *gp, const struct log *runs, size_t nruns, const struct options *o,
+                              bool ascii, struct tmpfiles *tmp)
 {
     /* Reference levels, deduplicated across runs. */
     double *lnv = xrealloc(NULL, nruns * sizeof *lnv);
-    size_t n_lnv = 0, n_other = 0, n_floor = 0, n_others_max = 0;
-    for (size_t i = 0; i < nruns; i++)
+    size_t n_lnv = 0, n_other = 0, n_floor = 0, n_others_max = 0, n_curves = 0;
+    for (size_t i = 0; i < nruns; i++) {
         n_others_max += runs[i].n_others;
+        n_curves += runs[i].val.n > 0 ? 2 : 1;
+    }
     double *other = xrealloc(NULL, n_others_max * sizeof *other);
     double *floors = xrealloc(NULL, nruns * sizeof *floors);
     for (size_t i = 0; i < nruns; i++) {
-        double x = log((double)runs[i].vocab);
-        if (!seen_double(lnv, n_lnv, x))
+        long V = vocab_of(&runs[i], o);
+        double x = V ? log((double)V) : 0;
+        if (V && !seen_double(lnv, n_lnv, x))
             lnv[n_lnv++] = x;
-        if (runs[i].has_floor && !seen_double(floors, n_floor, runs[i].floor))
-            floors[n_floor++] = runs[i].floor;
+        double h = o->has_floor ? o->floor : runs[i].floor;
+        if ((o->has_floor || runs[i].has_floor) && !seen_double(floors, n_floor, h))
+            floors[n_floor++] = h;
     }
     for (size_t i = 0; i < nruns; i++)
         for (size_t j = 0; j < runs[i].n_others; j++) {
@@ -597,7 +606,7 @@ static bool write_plot_script(FILE *gp, const struct run *runs, size_t nruns, bo
                 other[n_other++] = x;
         }
 
-    size_t nkey = nruns + n_lnv + n_other + n_floor;
+    size_t nkey = n_curves + n_lnv + n_other + n_floor;
     if (ascii) {
         /* Text has too few rows for a key inside the plot: put it below,
          * two entries per row, and grow the page by the rows it takes. */
@@ -618,7 +627,8 @@ static bool write_plot_script(FILE *gp, const struct run *runs, size_t nruns, bo
     gp_quote(gp, _("loss (nats)"));
     fputc('\n', gp);
 
-    /* Reference lines first, so the curves are drawn on top of them. */
+    /* Reference lines first, so the curves are drawn on top of them; a plot
+     * with none (no V, no H) starts with a curve. */
     fputs("plot", gp);
     bool first = true;
     char label[64];
@@ -634,30 +644,20 @@ static bool write_plot_script(FILE *gp, const struct run *runs, size_t nruns, bo
         snprintf(label, sizeof label, "H=%.3f", floors[i]);
         gp_ref(gp, &first, label, floors[i], "#208020");
     }
+    if (first) {   /* no reference line: an invisible one keeps the ",\" joins simple */
+        fputs(" NaN notitle", gp);
+        first = false;
+    }
     bool ok = true;
+    char title[600];
     for (size_t i = 0; i < nruns && ok; i++) {
-        FILE *d = tmp_open(tmp);
-        if (!d) {
-            ok = false;
-            break;
+        bool both = runs[i].val.n > 0;
+        snprintf(title, sizeof title, both ? "%s (%s)" : "%s", base_name(runs[i].path), _("training"));
+        ok = plot_curve(gp, &runs[i].train, title, tmp);
+        if (ok && both) {
+            snprintf(title, sizeof title, "%s (%s)", base_name(runs[i].path), _("validation"));
+            ok = plot_curve(gp, &runs[i].val, title, tmp);
         }
-        size_t npts = 0;
-        for (size_t k = 0; k < runs[i].n; k++)
-            if (isfinite(runs[i].loss[k])) {
-                fprintf(d, "%ld %.9g\n", runs[i].step[k], runs[i].loss[k]);
-                npts++;
-            }
-        if (fclose(d) != 0) {
-            note(_("cannot write temp file %s: %s"), tmp->names[tmp->n - 1], strerror(errno));
-            ok = false;
-            break;
-        }
-        if (npts == 0)
-            continue; /* gnuplot warns on empty files; nothing to draw anyway */
-        fputs(",\\\n  ", gp);
-        gp_quote(gp, tmp->names[tmp->n - 1]);
-        fputs(" using 1:2 with lines lw 2 title ", gp);
-        gp_quote(gp, base_name(runs[i].path));
     }
     fputc('\n', gp);
     free(lnv);
@@ -674,7 +674,7 @@ static void first_line(const char *path, char *out, size_t outsz)
     if (!f)
         return;
     if (fgets(out, (int)outsz, f)) {
-        char *t = trim(out);
+        char *t = log_trim(out);
         memmove(out, t, strlen(t) + 1);
     }
     fclose(f);
@@ -684,7 +684,8 @@ static void first_line(const char *path, char *out, size_t outsz)
  * Draw all runs with gnuplot: to OUT_PNG (pngcairo) or to stdout (dumb).
  * Never fatal: failures are one line on stderr, the verdicts decide the exit.
  */
-static void plot(const struct run *runs, size_t nruns, const char *out_png, bool ascii)
+static void plot(const struct log *runs, size_t nruns, const struct options *o, const char *out_png,
+                 bool ascii)
 {
     char *gnuplot = find_in_path("gnuplot");
     if (!gnuplot) {
@@ -702,7 +703,7 @@ static void plot(const struct run *runs, size_t nruns, const char *out_png, bool
         return;
     }
     char *script_name = tmp.names[0], *err_name = tmp.names[1];
-    bool ok = write_plot_script(script, runs, nruns, ascii, &tmp);
+    bool ok = write_plot_script(script, runs, nruns, o, ascii, &tmp);
     if (fclose(script) != 0) {
         note(_("cannot write gnuplot script: %s"), strerror(errno));
         ok = false;
@@ -885,12 +886,31 @@ static void bad_value(const char *name, const char *val, const char *want)
     exit(2);
 }
 
+/* The init finding as soon as a run read from standard input has its first
+ * loss: "is my loss ln V?" needs no more than that. */
+struct early {
+    const struct options *o;
+    bool told;
+};
+
+static void first_point(const struct log *lg, void *ctx)
+{
+    struct early *e = ctx;
+    struct verdict v = {0};
+    struct curve c = curve_of(lg, &lg->train, NULL, e->o);
+    if (c.n && isfinite(c.loss[0])) {
+        check_init(&c, e->o->tol, e->o->pretrained, e->o->quiet, &v);
+        fflush(stdout);
+        e->told = true;
+    }
+}
+
 int main(int argc, char **argv)
 {
     setup_language(argv[0]);
-    long vocab = 0;
-    bool has_floor = false, ascii = false, quiet = false;
-    double floor_h = 0, tol = DEFAULT_TOL;
+    struct options o = { .tol = DEFAULT_TOL };
+    bool ascii = false;
+    enum log_format format = FMT_AUTO;
     const char *png = NULL;
     const char **files = xrealloc(NULL, (size_t)argc * sizeof *files);
     size_t nfiles = 0;
@@ -904,33 +924,44 @@ int main(int argc, char **argv)
             opts_done = true;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             printf(_("%s\n"
-                     "Reads tiedlab loss logs (\"# V=256 H=1.83 ...\" header, then step,loss rows)\n"
-                     "and says what each curve means: init loss vs ln(V), NaN/Inf, divergence,\n"
-                     "oscillation, stuck at chance, plateau above the floor H.\n"
-                     "  --vocab V       number of classes V (overrides the header)\n"
-                     "  --floor H       entropy-rate floor in nats (overrides the header)\n"
-                     "  --tol FRAC      relative tolerance for init loss = ln(V) (default %.2f)\n"
-                     "  --plot F.png    draw all runs with gnuplot (pngcairo)\n"
-                     "  --ascii         draw all runs as text with gnuplot (dumb)\n"
-                     "  -q              print only the HEALTHY / NOT HEALTHY lines\n"
+                     "Reads training-loss logs and says what each curve means: init loss vs ln(V),\n"
+                     "NaN/Inf, divergence, oscillation, stuck at chance, plateau above the floor H,\n"
+                     "overfitting (validation rising while training falls), a jump at a resume.\n"
+                     "The format is told from the content: tiedlab's CSV (\"# V=256 H=1.83\" header,\n"
+                     "then step,loss rows), nanoGPT, llm.c and minGPT console output, Hugging Face's\n"
+                     "trainer_state.json, TensorBoard and W&B CSV exports, plain step/loss columns.\n"
+                     "  --vocab V          number of classes V (overrides the header)\n"
+                     "  --floor H          entropy-rate floor in nats (overrides the header)\n"
+                     "  --tol FRAC         relative tolerance for init loss = ln(V) (default %.2f)\n"
+                     "  --format NAME      read every log as NAME: %s\n"
+                     "  --from-pretrained  the run starts from a trained model: no init check\n"
+                     "  --plot F.png       draw all runs with gnuplot (pngcairo)\n"
+                     "  --ascii            draw all runs as text with gnuplot (dumb)\n"
+                     "  -q                 print only the HEALTHY / NOT HEALTHY lines\n"
+                     "A LOG of - is standard input: python train.py | losscheck --vocab 65 -\n"
                      "Exit: 0 all healthy, 1 some run not healthy, 2 bad input or usage.\n"),
-                   usage(), DEFAULT_TOL);
+                   usage(), DEFAULT_TOL, log_format_names());
             free(files);
             return 0;
         } else if (strcmp(a, "-q") == 0) {
-            quiet = true;
+            o.quiet = true;
         } else if (strcmp(a, "--ascii") == 0) {
             ascii = true;
+        } else if (strcmp(a, "--from-pretrained") == 0) {
+            o.pretrained = true;
         } else if ((val = opt_value(argc, argv, &i, "--vocab"))) {
-            if (!parse_long(val, &vocab) || vocab < MIN_VOCAB)
+            if (!log_parse_long(val, &o.vocab) || o.vocab < MIN_VOCAB)
                 bad_value("--vocab", val, _("an integer >= 2"));
         } else if ((val = opt_value(argc, argv, &i, "--floor"))) {
-            if (!parse_double(val, &floor_h) || !isfinite(floor_h) || floor_h < 0)
+            if (!log_parse_double(val, &o.floor) || !isfinite(o.floor) || o.floor < 0)
                 bad_value("--floor", val, _("a finite number >= 0"));
-            has_floor = true;
+            o.has_floor = true;
         } else if ((val = opt_value(argc, argv, &i, "--tol"))) {
-            if (!parse_double(val, &tol) || !(tol > 0 && tol < 1))
+            if (!log_parse_double(val, &o.tol) || !(o.tol > 0 && o.tol < 1))
                 bad_value("--tol", val, _("a fraction between 0 and 1"));
+        } else if ((val = opt_value(argc, argv, &i, "--format"))) {
+            if (!log_format_from_name(val, &format))
+                bad_value("--format", val, log_format_names());
         } else if ((val = opt_value(argc, argv, &i, "--plot"))) {
             if (!*val)
                 bad_value("--plot", "''", _("a file name"));
@@ -949,31 +980,45 @@ int main(int argc, char **argv)
     }
 
     /* Load everything first; a bad file is reported and left out, exit 2. */
-    struct run *runs = xrealloc(NULL, nfiles * sizeof *runs);
-    size_t nruns = 0;
+    struct log *runs = xrealloc(NULL, nfiles * sizeof *runs);
+    bool *told = xrealloc(NULL, nfiles * sizeof *told);
+    size_t nruns = 0, n_stdin = 0;
     bool input_error = false;
     for (size_t i = 0; i < nfiles; i++) {
-        struct run r = {.path = files[i]};
-        if (load_run(&r, vocab, has_floor, floor_h)) {
-            runs[nruns++] = r;
-        } else {
-            run_free(&r);
+        bool from_stdin = strcmp(files[i], "-") == 0;
+        if (from_stdin && n_stdin++) {
+            note("%s", _("standard input (-) can be read only once"));
             input_error = true;
+            continue;
         }
+        struct early e = { .o = &o };
+        struct log lg;
+        if (!log_read(&lg, files[i], format, from_stdin && !ascii && !png ? first_point : NULL, &e)) {
+            input_error = true;
+            continue;
+        }
+        if (lg.skipped)
+            note(ngettext("%s: skipped %zu line with no loss in it (line %ld: \"%s\")",
+                          "%s: skipped %zu lines with no loss in them (the first, line %ld: \"%s\")",
+                          lg.skipped),
+                 lg.path, lg.skipped, lg.first_skipped, lg.first_skipped_text);
+        told[nruns] = e.told;
+        runs[nruns++] = lg;
     }
 
     if (nruns > 0 && png)
-        plot(runs, nruns, png, false);
+        plot(runs, nruns, &o, png, false);
     if (nruns > 0 && ascii)
-        plot(runs, nruns, NULL, true);
+        plot(runs, nruns, &o, NULL, true);
 
     bool all_healthy = true;
     for (size_t i = 0; i < nruns; i++)
-        all_healthy &= check_run(&runs[i], tol, quiet);
+        all_healthy &= check_run(&runs[i], &o, told[i]);
 
     for (size_t i = 0; i < nruns; i++)
-        run_free(&runs[i]);
+        log_free(&runs[i]);
     free(runs);
+    free(told);
     free(files);
     if (fflush(stdout) != 0)
         return 2;

@@ -141,7 +141,7 @@ int main(int argc, char **argv)
     if (logf) {
         fprintf(logf, "# tiedlab train log\n");
         fprintf(logf, "# V=%zu V_in=%zu V_out=%zu H=%.4f d=%zu hidden=%zu init_std=%g softcap=%g lr=%g "
-                     "batch=%zu steps=%zu seed=%zu tied=%d head_kernel=%s isa=%s\n",
+                     "batch=%zu steps=%zu seed=%zu tied=%d head_kernel=%s isa=%s start=init\n",
                 cfg.V_out, cfg.V_in, cfg.V_out, H, cfg.d, cfg.hidden, (double)cfg.init_std,
                 (double)cfg.softcap, (double)cfg.lr, cfg.batch, cfg.steps, seed, cfg.tied,
                 cfg.head_kernel == TL_HEAD_FAST ? "fast" : "reference", tl_isa_name(tl_isa_current()));
