@@ -169,7 +169,7 @@ $(BUILD)/bench: $(BUILD)/tools/bench.o $(LIB_A)
 # ---- targets people type -----------------------------------------------------
 
 .PHONY: help build test check test-san verify hint check-fix reset clean status \
-        grade grade-all autograder classroom new-lab bench bench-labs
+        grade grade-all autograder classroom new-lab bench bench-labs bench-grade
 
 help:        ## this list
 	@echo "tiedlab — one matrix for the embedding and the LM head, and how it breaks"
@@ -195,6 +195,7 @@ help:        ## this list
 	@echo "  make test-san              unit tests and losscheck under AddressSanitizer + UBSan"
 	@echo "  make bench                 LM-head kernels vs OpenBLAS (ratios), training tokens/s; CSV + PNG"
 	@echo "  make bench-labs            seconds from make labNN to its symptom, every lab, in a scratch copy"
+	@echo "  make bench-grade           grade a generated class of 20: gradings per second per core, verify's time"
 	@echo "  make clean                 remove build/ (never work/ or notes/)"
 	@echo "  make help                  this list"
 	@echo
@@ -261,6 +262,9 @@ bench:
 
 bench-labs:
 	@tools/bench-labs '$(BENCH_OUT)'
+
+bench-grade:
+	@tools/bench-grade '$(BENCH_OUT)'
 
 clean:
 	rm -rf build

@@ -313,7 +313,7 @@ fresh_lab00() {
 @test "verify fails when a lab lacks a Spanish section or hint" {
     cp labs/lab00-vocab-mismatch/lab.es.md "$BATS_TEST_TMPDIR/keep.md"
     sed -i '/^## Causa oculta/,/^## Por qué/{/^## Por qué/!d}' labs/lab00-vocab-mismatch/lab.es.md
-    run tools/lab verify 00
+    TL_VERIFY=texts run tools/lab verify 00
     cp "$BATS_TEST_TMPDIR/keep.md" labs/lab00-vocab-mismatch/lab.es.md
     [ "$status" -ne 0 ]
     [[ "$output" == *"lab.es.md lacks section(s): 'Causa oculta'"* ]]

@@ -68,9 +68,9 @@ tl_err tl_vocab_check(size_t V_in, size_t V_out)
 C
     make_submission "$CLASS/honest-fixed" 00 fixed
     cd "$REPO"
-    TL_TIMEOUT=20 timeout 900 make -s grade-all SUBMISSIONS="$CLASS" RESULTS="$OUT" >"$BATS_FILE_TMPDIR/on.out" 2>&1
+    LABS=00 TL_TIMEOUT=20 timeout 900 make -s grade-all SUBMISSIONS="$CLASS" RESULTS="$OUT" >"$BATS_FILE_TMPDIR/on.out" 2>&1
     echo $? >"$BATS_FILE_TMPDIR/on.status"
-    TL_GUARD=0 TL_TIMEOUT=20 timeout 900 make -s grade-all SUBMISSIONS="$OFFCLASS" RESULTS="$OUT_OFF" \
+    LABS=00 TL_GUARD=0 TL_TIMEOUT=20 timeout 900 make -s grade-all SUBMISSIONS="$OFFCLASS" RESULTS="$OUT_OFF" \
         >"$BATS_FILE_TMPDIR/off.out" 2>&1
     echo $? >"$BATS_FILE_TMPDIR/off.status"
 }
