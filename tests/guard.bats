@@ -119,7 +119,9 @@ check_class() {
 @test "class 5: writing the grade's files or reaching the network earns 0, and nothing is written" {
     check_class 5
     [ ! -e /autograder/results/results.json ] || ! grep -q '"score": 100' /autograder/results/results.json
-    jq -e '.tests | length > 1' "$OUT/5-write-results/results.json" >/dev/null
+    # the grade's own results.json, not the forged one: its tests, all scored 0
+    jq -e '(.tests | length) >= 1 and ([.tests[].score] | add) == 0 and (.tests[0].name | test("lab00"))' \
+        "$OUT/5-write-results/results.json" >/dev/null
 }
 
 @test "class 6: raw system calls, signal handlers, longjmp and frame walks earn 0" {
