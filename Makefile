@@ -24,7 +24,7 @@ WARN    := -std=c11 -Wall -Wextra -Wshadow -Wconversion -Wdouble-promotion \
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -D_POSIX_C_SOURCE=200809L -MMD -MP
 LDFLAGS += $(SANFLAGS)
-LDLIBS  := -lm
+LDLIBS  := -ljansson -lm
 CMOCKA  := -lcmocka
 
 LIB_SRC  := $(wildcard $(LIBDIR)/*.c)
@@ -46,13 +46,19 @@ else
   JUDGE_INC :=
 endif
 SUPPORT   := $(BUILD)/tests/support.o
+# the grader's own safetensors reader and writer (tests/safetensors.h)
+ST_OBJ    := $(BUILD)/tests/safetensors.o
 SUPPORT_J := $(if $(JUDGED),$(BUILD)/tests/support-judged.o,$(SUPPORT))
 WORKER    := $(BUILD)/worker
 # The grader's own rng, init and data source (tests/ref.h): lib/, never
 # LIBDIR, renamed ref_tl_* so that it sits beside the library under test.
 REF_SRC   := rng init data err
 REF_OBJ   := $(patsubst %,$(BUILD)/ref/%.o,$(REF_SRC))
-JUDGE_LINK  := $(BUILD)/judge/client.o $(REF_OBJ)
+# A judge does a checkpoint's file I/O itself, with lib/'s own
+# checkpoint_file.c: its calls of tl_model_save_bytes and
+# tl_model_load_bytes go to the worker like any other. The worker never
+# links a checkpoint_file.o: the library's process has no files.
+JUDGE_LINK  := $(BUILD)/judge/client.o $(BUILD)/judge/checkpoint_file.o $(REF_OBJ)
 DIRECT_LINK := $(BUILD)/judge/direct.o $(REF_OBJ) $(LIB_A)
 LINK_FOR  := $(if $(JUDGED),$(JUDGE_LINK),$(DIRECT_LINK))
 
@@ -89,7 +95,12 @@ $(BUILD)/judge/%.o: tests/judge/%.c tests/judge/judge.h tests/judge/api.def test
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -Itests -c $< -o $@
 
-$(WORKER): $(BUILD)/judge/worker.o $(LIB_A)
+$(BUILD)/judge/checkpoint_file.o: lib/checkpoint_file.c lib/tiedlab.h Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ilib -c $< -o $@
+
+WORKER_OBJ := $(filter-out $(BUILD)/lib/checkpoint_file.o,$(LIB_OBJ))
+$(WORKER): $(BUILD)/judge/worker.o $(WORKER_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tools/%.o: tools/%.c Makefile
@@ -100,12 +111,24 @@ $(BUILD)/tools/train.o: tools/train.c Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(JUDGE_INC) -I$(LIBDIR) -Itests -c $< -o $@
 
-$(BUILD)/train: $(BUILD)/tools/train.o $(LINK_FOR) | $(if $(JUDGED),$(WORKER))
+$(BUILD)/train: $(BUILD)/tools/train.o $(ST_OBJ) $(LINK_FOR) | $(if $(JUDGED),$(WORKER))
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
+
+# the loader against thousands of broken files (run under SAN=1 by tests/run)
+$(BUILD)/fuzz_checkpoint: $(BUILD)/tests/fuzz_checkpoint.o $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/fuzz_checkpoint.o: tests/fuzz_checkpoint.c Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -c $< -o $@
+
+# inspect lists a checkpoint (the grader's reader) and loads it (the library)
+$(BUILD)/inspect: $(BUILD)/tools/inspect.o $(ST_OBJ) $(DIRECT_LINK)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # losscheck reads trainer_state.json with jansson (Debian's libjansson-dev)
 $(BUILD)/losscheck: $(BUILD)/tools/losscheck.o $(BUILD)/tools/logformats.o
-	$(CC) $(LDFLAGS) -o $@ $^ -ljansson $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Spanish messages (engine and losscheck): one catalog, po/es.po
 $(BUILD)/locale/%/LC_MESSAGES/tiedlab.mo: po/%.po
@@ -120,11 +143,15 @@ $(SUPPORT): tests/support.c tests/support.h Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -Itests -c $< -o $@
 
+$(ST_OBJ): tests/safetensors.c tests/safetensors.h Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+
 $(BUILD)/tests/support-judged.o: tests/support.c tests/support.h Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -include tests/judge/stubs.h -I$(LIBDIR) -Itests -c $< -o $@
 
-$(BUILD)/unit_tests: $(UNIT_OBJ) $(SUPPORT_J) $(LINK_FOR) | $(if $(JUDGED),$(WORKER))
+$(BUILD)/unit_tests: $(UNIT_OBJ) $(SUPPORT_J) $(ST_OBJ) $(LINK_FOR) | $(if $(JUDGED),$(WORKER))
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(CMOCKA) $(LDLIBS)
 
 # A lab's own programs, built against LIBDIR: fixed.c is graded, so it is a
@@ -135,14 +162,14 @@ $(BUILD)/lab/fixed.o: $(LAB_DIR)/fixed.c Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(JUDGE_INC) -I$(LIBDIR) -Itests -c $< -o $@
 
-$(BUILD)/lab/fixed: $(BUILD)/lab/fixed.o $(SUPPORT_J) $(LINK_FOR) | $(if $(JUDGED),$(WORKER))
+$(BUILD)/lab/fixed: $(BUILD)/lab/fixed.o $(SUPPORT_J) $(ST_OBJ) $(LINK_FOR) | $(if $(JUDGED),$(WORKER))
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(CMOCKA) $(LDLIBS)
 
 $(BUILD)/lab/%.o: $(LAB_DIR)/%.c Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I$(LIBDIR) -Itests -c $< -o $@
 
-$(BUILD)/lab/%: $(BUILD)/lab/%.o $(SUPPORT) $(DIRECT_LINK)
+$(BUILD)/lab/%: $(BUILD)/lab/%.o $(SUPPORT) $(ST_OBJ) $(DIRECT_LINK)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA) $(LDLIBS)
 
 .PRECIOUS: $(BUILD)/lab/%.o $(BUILD)/lib/%.o $(BUILD)/tools/%.o $(BUILD)/tests/%.o $(BUILD)/ref/%.raw.o
@@ -181,10 +208,12 @@ help:        ## this list
 	@echo "                             (no LAB: every lab that has a workspace)"
 	@echo "  make reset LAB=NN          back up work/labNN, then recreate it from scratch"
 	@echo "  make losscheck LOG=f.csv   verdict and plot for a loss log (PNG=out.png optional)"
+	@echo "  make inspect CKPT=f        what a checkpoint holds: tensors, shapes, tied or not, bytes tying saves"
+	@echo "  make train ARGS='...'      train the tiny model (--save F, --resume F, --log F.csv; ARGS=--help)"
 	@echo "  make status                every lab: state, hints shown, prediction written, last check"
 	@echo
 	@echo "Instructor and developer:"
-	@echo "  make build                 build the library, train, losscheck and unit tests"
+	@echo "  make build                 build the library, train, losscheck, inspect and unit tests"
 	@echo "  make verify                prove every lab: break reproduces, fix fixes, wrong fixes fail"
 	@echo "  make grade                 grade this tree (SUBMISSION=dir for another; RESULTS=dir)"
 	@echo "  make grade-all SUBMISSIONS=dir/   grade every learner folder in parallel; gradebook CSV"
@@ -192,7 +221,7 @@ help:        ## this list
 	@echo "  make classroom             .github/workflows/classroom.yml for GitHub Classroom"
 	@echo "  make new-lab NAME=slug     scaffold the next lab with every part to fill in"
 	@echo "  make test (or make check)  the whole suite; ends with 'N passed, N failed'"
-	@echo "  make test-san              unit tests and losscheck under AddressSanitizer + UBSan"
+	@echo "  make test-san              unit tests, losscheck and the checkpoint fuzz under ASan + UBSan"
 	@echo "  make bench                 LM-head kernels vs OpenBLAS (ratios), training tokens/s; CSV + PNG"
 	@echo "  make bench-labs            seconds from make labNN to its symptom, every lab, in a scratch copy"
 	@echo "  make bench-grade           grade a generated class of 20: gradings per second per core, verify's time"
@@ -201,7 +230,8 @@ help:        ## this list
 	@echo
 	@echo "Labs: $(patsubst labs/%,%,$(wildcard labs/lab[0-9][0-9]-*))"
 
-build: $(LIB_A) $(BUILD)/train $(BUILD)/losscheck $(BUILD)/unit_tests $(if $(JUDGED),$(WORKER)) \
+build: $(LIB_A) $(BUILD)/train $(BUILD)/losscheck $(BUILD)/unit_tests $(if $(JUDGED),$(WORKER)) $(BUILD)/inspect \
+       $(BUILD)/fuzz_checkpoint \
        $(BUILD)/locale/es/LC_MESSAGES/tiedlab.mo
 
 # lab00, lab01, ...: the engine checks the name and says so if there is no such lab
@@ -239,6 +269,15 @@ classroom:
 
 new-lab:
 	@tools/lab new-lab '$(NAME)'
+
+.PHONY: train
+train: $(BUILD)/train
+	@$(BUILD)/train $(ARGS)
+
+.PHONY: inspect
+inspect: $(BUILD)/inspect
+	@test -n '$(CKPT)' || { echo "make inspect: give a checkpoint, e.g. make inspect CKPT=run.safetensors (train --save FILE writes one)" >&2; exit 2; }
+	@$(BUILD)/inspect '$(CKPT)'
 
 .PHONY: losscheck
 losscheck: $(BUILD)/losscheck

@@ -20,6 +20,8 @@ const char *tl_strerror(tl_err err)
     case TL_ENOMEM:   return "out of memory";
     case TL_EDUP:     return "buffer registered twice";
     case TL_ENUMERIC: return "non-finite number";
+    case TL_EFORMAT:  return "not a valid checkpoint";
+    case TL_EIO:      return "file input/output failed";
     }
     return "unknown error";
 }

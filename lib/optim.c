@@ -6,6 +6,7 @@
  */
 #include "tiedlab.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -136,4 +137,35 @@ void tl_optim_destroy(tl_optim *opt)
     }
     free(opt->params);
     free(opt);
+}
+
+/* ---- state, for checkpoints ------------------------------------------------ */
+
+size_t tl_optim_steps(const tl_optim *opt)
+{
+    return opt ? (size_t)opt->t : 0;
+}
+
+tl_err tl_optim_set_steps(tl_optim *opt, size_t steps)
+{
+    if (!opt)
+        return tl_fail(TL_EINVAL, "tl_optim_set_steps: NULL optimizer");
+    if (steps > (size_t)LONG_MAX)
+        return tl_fail(TL_ERANGE, "tl_optim_set_steps: %zu steps is more than %ld", steps, LONG_MAX);
+    opt->t = (long)steps;
+    return TL_OK;
+}
+
+tl_err tl_optim_moments(tl_optim *opt, const char *name, float **m, float **v, size_t *n)
+{
+    if (!opt || !name || !m || !v || !n)
+        return tl_fail(TL_EINVAL, "tl_optim_moments: NULL argument");
+    for (size_t i = 0; i < opt->count; i++)
+        if (!strcmp(opt->params[i].name, name)) {
+            *m = opt->params[i].m;
+            *v = opt->params[i].v;
+            *n = opt->params[i].n;
+            return TL_OK;
+        }
+    return tl_fail(TL_EINVAL, "tl_optim_moments: no buffer registered as '%s'", name);
 }

@@ -26,6 +26,9 @@
  *   model        tl_config_default, tl_model_create, tl_model_forward,
  *                tl_model_loss, tl_model_backward, tl_model_train_step,
  *                tl_model_param_count, tl_model_grow_vocab, tl_model_destroy
+ *   checkpoint   tl_model_save_bytes, tl_model_load_bytes (safetensors in
+ *                memory), tl_model_save, tl_model_load (files);
+ *                tl_optim_steps, tl_optim_set_steps, tl_optim_moments
  *
  * Conventions: outputs first, then inputs, then sizes (B batch, d width,
  * V vocabulary). Gradients are accumulated with +=, never assigned, so two
@@ -47,7 +50,9 @@ typedef enum {
     TL_EINVAL,   /* a bad argument: NULL, zero size, negative rate */
     TL_ENOMEM,   /* allocation failed */
     TL_EDUP,     /* the same buffer registered twice */
-    TL_ENUMERIC  /* a NaN or Inf where a number was required */
+    TL_ENUMERIC, /* a NaN or Inf where a number was required */
+    TL_EFORMAT,  /* bytes that are not what they claim: a corrupt or foreign checkpoint */
+    TL_EIO       /* a file that cannot be read or written */
 } tl_err;
 
 const char *tl_strerror(tl_err err);
@@ -166,6 +171,12 @@ tl_err tl_optim_step(tl_optim *opt);            /* one update of every param */
 void   tl_optim_zero_grad(tl_optim *opt);
 size_t tl_optim_param_count(const tl_optim *opt); /* floats registered */
 void   tl_optim_destroy(tl_optim *opt);
+/* The optimizer's own state, for checkpoints: the steps taken (Adam's bias
+ * correction depends on them), and Adam's moments m[n] and v[n] of the
+ * buffer registered under name (both NULL for SGD). */
+size_t tl_optim_steps(const tl_optim *opt);
+tl_err tl_optim_set_steps(tl_optim *opt, size_t steps);
+tl_err tl_optim_moments(tl_optim *opt, const char *name, float **m, float **v, size_t *n);
 
 /* ---- data: a sparse Markov source with a known entropy rate --------------- */
 
@@ -249,5 +260,33 @@ size_t tl_model_param_count(const tl_model *m);
  * to new memory (the old is freed), new rows are drawn at init_std, the head re-tied to the new E, and
  * the optimizer rebuilt over the new buffers (its Adam moments restart). */
 tl_err tl_model_grow_vocab(tl_model *m, size_t V_new);
+
+/* ---- checkpoint: safetensors (8-byte little-endian header size, a JSON
+ * header naming each tensor's dtype, shape and byte range, raw data) ------ */
+
+/* A tied model stores E once, as embed.weight; an untied one also stores
+ * lm_head.weight. __metadata__ holds the config (tied, V_in, V_out, d,
+ * hidden, ...) and step, the optimizer's steps taken; Adam's moments are
+ * tensors adam.m.NAME and adam.v.NAME unless flags has TL_SAVE_WEIGHTS_ONLY.
+ * meta: NULL, or the caller's own "key=value" lines, kept verbatim. */
+#define TL_SAVE_WEIGHTS_ONLY 1u
+
+/* The file's bytes into buf[cap]; *len gets how many there are. With buf
+ * NULL (cap 0), only *len is set: the size to allocate. */
+tl_err tl_model_save_bytes(void *buf, size_t cap, size_t *len, const tl_model *m,
+                           unsigned flags, const char *meta);
+/* A new model from a file's bytes; name (the file's) is what errors say.
+ * want: NULL (the file decides), or the model the caller expects: its V_in,
+ * V_out, d and hidden (each when not 0) and tied must be the file's. The
+ * head is tied to the loaded E when the file says tied. Anything wrong (a
+ * truncated file, a header that lies about sizes or offsets, overlapping
+ * tensors, a wrong dtype, a missing or unexpected tensor) is an error naming
+ * the file and what is wrong; *out is then NULL and nothing is kept. */
+tl_err tl_model_load_bytes(tl_model **out, const void *bytes, size_t len, const char *name,
+                           const tl_config *want);
+/* The same through a file. Saving writes a temporary file next to path and
+ * renames it: an existing file is replaced whole or not at all. */
+tl_err tl_model_save(const tl_model *m, const char *path, unsigned flags, const char *meta);
+tl_err tl_model_load(tl_model **out, const char *path, const tl_config *want);
 
 #endif

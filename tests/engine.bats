@@ -187,6 +187,42 @@ fresh_lab00() {
     [ "$(ls -d work/backups/lab00-* | wc -l)" -eq 2 ]
 }
 
+@test "a workspace made from an older lib/ gets lib/'s new file and header change, the learner's edits kept" {
+    # a copy of the tree whose lib/ moves on after the learner started
+    local r=$BATS_TEST_TMPDIR/moved
+    copy_tree "$r"
+    cd "$r"
+    run make -s lab00
+    patch -s -p1 -d work/lab00 < fixes/lab00-vocab-mismatch.patch
+    echo '/* the learner was here */' >> work/lab00/tiedlab.h
+    sed -i '1s|^|/* lib/ moved on */\n|' lib/tiedlab.h
+    printf '#include "tiedlab.h"\nint tl_extra_answer(void);\nint tl_extra_answer(void) { return 42; }\n' > lib/extra.c
+    run make -s check-fix LAB=00
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"was made from an older lib/"* ]]
+    [[ "$output" == *"extra.c: new in lib/, added"* ]]
+    [[ "$output" == *"tiedlab.h: lib/'s changes merged into your edits"* ]]
+    [[ "$output" == *"FIXED: lab 00"* ]]
+    grep -q 'lib/ moved on' work/lab00/tiedlab.h
+    grep -q 'the learner was here' work/lab00/tiedlab.h
+    grep -q 'V_in = 256' work/lab00/model.c
+    [ -f work/lab00/extra.c ]
+    # the workspace as it was is kept, and the next run has nothing to bring
+    before=$(ls -d work/.state/lab00/upgrade-*/before)
+    grep -q 'the learner was here' "$before/tiedlab.h"
+    [ ! -e "$before/extra.c" ]
+    run make -s check-fix LAB=00
+    [[ "$output" != *"older lib/"* ]]
+    # where lib/ and the learner changed the same line, the learner's stays
+    sed -i '1s|.*|/* lib/ moved again */|' lib/tiedlab.h
+    sed -i '1s|.*|/* the learner rewrote this line */|' work/lab00/tiedlab.h
+    run make -s check-fix LAB=00
+    [[ "$output" == *"tiedlab.h: your edits and lib/'s overlap: kept yours"* ]]
+    [[ "$output" == *"Finish the merge"* ]]
+    head -n1 work/lab00/tiedlab.h | grep -q 'the learner rewrote this line'
+    grep -q '^<<<<<<< yours' work/.state/lab00/upgrade-*/tiedlab.h.merge
+}
+
 @test "an unknown or malformed LAB is one clear line and a non-zero exit" {
     run make -s hint LAB=99
     [ "$status" -ne 0 ]

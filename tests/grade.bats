@@ -17,6 +17,17 @@ inject() {
 # score_of RESULTS_DIR: the total score in results.json
 score_of() { jq -r '.score' "$1/results.json"; }
 
+# make_old LEARNER_DIR: its lab00 workspace, and the record of what it was
+# made from, as lib/ was before checkpoint.c (tests/fixtures/lib-before-checkpoints)
+make_old() {
+    local ws=$1/work/lab00 base=$1/work/.state/lab00/base f
+    rm -f "$ws"/checkpoint*.c
+    for f in tiedlab.h err.c optim.c; do cp "$REPO/tests/fixtures/lib-before-checkpoints/$f" "$ws/$f"; done
+    mkdir -p "$(dirname "$base")"
+    cp -R "$ws" "$base"
+    patch -s -R -p1 -d "$base" < "$REPO/fixes/lab00-vocab-mismatch.patch"   # the broken start
+}
+
 setup_file() {
     export REPO="$BATS_FILE_TMPDIR/repo"
     copy_tree "$REPO"
@@ -40,7 +51,10 @@ setup_file() {
     make_submission "$CLASS/writes-results" 00 broken
     inject "$CLASS/writes-results/work/lab00" "FILE *cheat = fopen(\"$OUT/writes-results/results.json\", \"w\"); if (cheat) { fputs(\"{\\\"score\\\": 100}\", cheat); fclose(cheat); }"
     for i in 1 2; do make_submission "$CLASS/learner-fixed-$i" 00 fixed; done
-    for i in 1 2 3 4 5 6 7 8 9 10; do mkdir -p "$CLASS/learner-idle-$i"; done
+    # a learner who started before lib/ had checkpoints, and fixed the lab
+    make_submission "$CLASS/older-lib" 00 fixed
+    make_old "$CLASS/older-lib"
+    for i in 1 2 3 4 5 6 7 8 9; do mkdir -p "$CLASS/learner-idle-$i"; done
     cd "$REPO"
     TL_TIMEOUT=15 GRADE_LAB_SECONDS=200 timeout 900 make -s grade-all SUBMISSIONS="$CLASS" RESULTS="$OUT" \
         >"$BATS_FILE_TMPDIR/grade-all.out" 2>&1
@@ -88,6 +102,12 @@ setup() {
     grep -q 'not started' "$OUT/learner-idle-1/summary.txt"
     grep -q 'classname="tiedlab.lab00"' "$OUT/fixed/junit.xml"
     grep -q '<failure' "$OUT/unfixed/junit.xml"
+}
+
+@test "a workspace made before lib/ had checkpoints is graded with what lib/ gained merged in" {
+    [ "$(jq -r '[.tests[] | select(.tags[0] == "lab00") | .score] | add' "$OUT/older-lib/results.json")" = 10 ]
+    # the submission itself is not changed
+    [ ! -e "$CLASS/older-lib/work/lab00/checkpoint.c" ]
 }
 
 @test "edited test files in a submission are ignored: the pristine tests grade it" {

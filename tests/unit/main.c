@@ -24,6 +24,7 @@ static const struct {
     { "data", test_data, "data.c rng.c err.c" },
     { "model", test_model, "*" },   /* the model calls every file */
     { "head_fast", test_head_fast, "lm_head.c matmul.c matmul_tiles.h err.c" },
+    { "checkpoint", test_checkpoint, "checkpoint.c optim.c model.c err.c" },
 };
 
 /* Does the space-separated list `changed` name a file of `files`? */

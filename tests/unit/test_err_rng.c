@@ -7,7 +7,7 @@
 static void every_error_code_has_its_own_message(void **state)
 {
     (void)state;
-    tl_err codes[] = { TL_OK, TL_ESHAPE, TL_ERANGE, TL_EINVAL, TL_ENOMEM, TL_EDUP, TL_ENUMERIC };
+    tl_err codes[] = { TL_OK, TL_ESHAPE, TL_ERANGE, TL_EINVAL, TL_ENOMEM, TL_EDUP, TL_ENUMERIC, TL_EFORMAT, TL_EIO };
     size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)

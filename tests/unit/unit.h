@@ -18,5 +18,6 @@ int test_optim(void);
 int test_data(void);
 int test_model(void);
 int test_head_fast(void);
+int test_checkpoint(void);
 
 #endif
