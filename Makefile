@@ -8,12 +8,24 @@ CC      ?= cc
 LIBDIR  ?= lib
 LAB_DIR ?=
 SAN     ?=
+OPENMP  ?=
+
+# OPENMP=1: the library's AVX2 and AVX-512 kernels split their work among
+# threads (GCC's -fopenmp; OMP_NUM_THREADS), in a build directory of its own.
+# Opt-in: the default build, the labs, the tests and every grade run one thread.
+ifeq ($(OPENMP),)
+  OMPFLAGS :=
+else ifeq ($(OPENMP),1)
+  OMPFLAGS := -fopenmp
+else
+  $(error OPENMP must be empty or 1, got '$(OPENMP)')
+endif
 
 ifeq ($(SAN),)
-  BUILD ?= build/default
+  BUILD ?= build/default$(if $(OMPFLAGS),-omp)
   SANFLAGS :=
 else ifeq ($(SAN),1)
-  BUILD ?= build/san
+  BUILD ?= build/san$(if $(OMPFLAGS),-omp)
   SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
   $(error SAN must be empty or 1, got '$(SAN)')
@@ -22,8 +34,8 @@ endif
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wconversion -Wdouble-promotion \
            -Wstrict-prototypes -Wmissing-prototypes -Werror
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -D_POSIX_C_SOURCE=200809L -MMD -MP
-LDFLAGS += $(SANFLAGS)
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) $(OMPFLAGS) -D_POSIX_C_SOURCE=200809L -MMD -MP
+LDFLAGS += $(SANFLAGS) $(OMPFLAGS)
 LDLIBS  := -ljansson -lm
 CMOCKA  := -lcmocka
 
@@ -182,8 +194,12 @@ $(BUILD)/lab/%: $(BUILD)/lab/%.o $(SUPPORT) $(ST_OBJ) $(DIRECT_LINK)
 $(BUILD)/lib/matmul.o: ALL_CFLAGS += -ffp-contract=fast $(if $(SAN),-DTL_MATMUL_BASE_ONLY)
 
 # The benchmark, and only it, links OpenBLAS (cblas_sgemm is its yardstick), so
-# it is in neither `build` nor `test`.
+# it is in neither `build` nor `test`. `make bench` runs an OpenMP copy
+# (BENCH_BUILD, OPENMP=1) so that it can time one thread and every core;
+# OpenMP's waiting threads sleep (OMP_WAIT_POLICY=passive unless set), so that
+# on a shared machine they do not spin on the cores the others need.
 BENCH_OUT    ?= build/bench
+BENCH_BUILD   = $(if $(OMPFLAGS),$(BUILD),$(BUILD)-omp)
 BENCH_DEFS    = -DTL_BENCH_FLAGS='"$(strip $(CFLAGS) $(SANFLAGS))"'
 
 $(BUILD)/tools/bench.o: ALL_CFLAGS += $(BENCH_DEFS)
@@ -222,7 +238,9 @@ help:        ## this list
 	@echo "  make new-lab NAME=slug     scaffold the next lab with every part to fill in"
 	@echo "  make test (or make check)  the whole suite; ends with 'N passed, N failed'"
 	@echo "  make test-san              unit tests, losscheck and the checkpoint fuzz under ASan + UBSan"
-	@echo "  make bench                 LM-head kernels vs OpenBLAS (ratios), training tokens/s; CSV + PNG"
+	@echo "  make bench                 LM-head kernels vs OpenBLAS (ratios, % of FMA peak; 1 thread and"
+	@echo "                             every core), the fused head + CE, training tokens/s; CSV + PNG"
+	@echo "  OPENMP=1 (with any target) the kernels on threads (-fopenmp, OMP_NUM_THREADS), in build/default-omp"
 	@echo "  make bench-labs            seconds from make labNN to its symptom, every lab, in a scratch copy"
 	@echo "  make bench-grade           grade a generated class of 20: gradings per second per core, verify's time"
 	@echo "  make clean                 remove build/ (never work/ or notes/)"
@@ -293,8 +311,8 @@ test-san:
 bench:
 	@printf '#include <cblas.h>\nint main(void) { return 0; }\n' | $(CC) -x c -o /dev/null - -lopenblas >/dev/null 2>&1 \
 	    || { echo "make bench: OpenBLAS is missing; install it with: sudo apt-get install libopenblas-dev" >&2; exit 2; }
-	@$(MAKE) --no-print-directory $(BUILD)/bench
-	@OPENBLAS_NUM_THREADS=1 $(BUILD)/bench --out '$(BENCH_OUT)'
+	@$(MAKE) --no-print-directory OPENMP=1 BUILD='$(BENCH_BUILD)' '$(BENCH_BUILD)/bench'
+	@OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-passive} '$(BENCH_BUILD)/bench' --out '$(BENCH_OUT)'
 	@if command -v gnuplot >/dev/null 2>&1; then \
 	    gnuplot '$(BENCH_OUT)/bench.gp' && echo "chart: $(BENCH_OUT)/bench.png"; \
 	else echo "make bench: no chart without gnuplot; install it with: sudo apt-get install gnuplot-nox"; fi

@@ -222,7 +222,8 @@ tl_err tl_model_save_bytes(void *buf, size_t cap, size_t *len, const tl_model *m
     set_str(meta, "batch", "%zu", c.batch);
     set_str(meta, "seed", "%llu", (unsigned long long)c.seed);
     set_str(meta, "optim", "%s", c.optim == TL_ADAM ? "adam" : "sgd");
-    set_str(meta, "head_kernel", "%s", c.head_kernel == TL_HEAD_REFERENCE ? "reference" : "fast");
+    set_str(meta, "head_kernel", "%s", c.head_kernel == TL_HEAD_REFERENCE ? "reference"
+                                        : c.head_kernel == TL_HEAD_FUSED   ? "fused" : "fast");
     set_str(meta, "step", "%zu", tl_optim_steps(m->opt));
     tl_err err = add_caller_meta(meta, meta_lines);
     size_t at = 0;
@@ -459,6 +460,19 @@ static tl_err meta_word(const ckpt *f, const char *key, const char *a, const cha
     return TL_OK;
 }
 
+/* head_kernel: fast, reference or fused. */
+static tl_err meta_kernel(const ckpt *f, int *reference, int *fused)
+{
+    const char *v = meta_str(f, "head_kernel");
+    if (!v)
+        return BAD(f, TL_EFORMAT, "__metadata__ has no 'head_kernel'");
+    *reference = !strcmp(v, "reference");
+    *fused = !strcmp(v, "fused");
+    if (!*reference && !*fused && strcmp(v, "fast"))
+        return BAD(f, TL_EFORMAT, "__metadata__ head_kernel='%.32s' is not fast, reference or fused", v);
+    return TL_OK;
+}
+
 /* The config the file was saved with: every key must be there. */
 static tl_err read_config(tl_config *c, size_t *step, const ckpt *f)
 {
@@ -478,11 +492,12 @@ static tl_err read_config(tl_config *c, size_t *step, const ckpt *f)
     if (!err) err = meta_float(f, "softcap", &c->softcap);
     if (!err) err = meta_float(f, "lr", &c->lr);
     if (!err) err = meta_word(f, "optim", "adam", "sgd", &sgd);
-    if (!err) err = meta_word(f, "head_kernel", "fast", "reference", &reference);
+    int fused = 0;
+    if (!err) err = meta_kernel(f, &reference, &fused);
     c->tied = tied;
     c->seed = seed;
     c->optim = sgd ? TL_SGD : TL_ADAM;
-    c->head_kernel = reference ? TL_HEAD_REFERENCE : TL_HEAD_FAST;
+    c->head_kernel = fused ? TL_HEAD_FUSED : reference ? TL_HEAD_REFERENCE : TL_HEAD_FAST;
     /* the activations are [batch, V_out] and [batch, hidden]: bounded here,
      * since a header that is only bytes must not make the model allocate
      * more than a real run would */

@@ -4,8 +4,10 @@
  *   FMR, FNR     forward tile: FMR rows of A by FNR rows of W (FMR·FNR·L sums),
  *   BMR, BNK     backward tile: BMR rows of the gradient, BNK columns,
  *   KNAME(f)     f with this instruction set's suffix,
- * and, around it, "#pragma GCC target" for the instruction set. It undefines
- * them at its end, ready for the next build.
+ * and, around it, "#pragma GCC target" for the instruction set (matmul.c
+ * undefines them after each build). The baseline runs these kernels; the
+ * AVX2 and AVX-512 builds run this forward for a wide K and replace the rest
+ * with matmul_outer.h's.
  *
  * Every innermost loop runs over L lanes, and each tile keeps many
  * independent accumulators, because the compiler may not reorder a float sum
@@ -77,14 +79,17 @@ KNAME(dot_one)(float *out, size_t ldo, const float *a, const float *w, size_t k_
     KNAME(dot_tile)(out, ldo, a, w, k_all, kv, 1, 1);
 }
 
-static void KNAME(forward)(float *out, const float *A, const float *W, size_t M, size_t K, size_t N)
+/* Columns [n_begin, n_end) of out[M, N] (a thread's share; every output is
+ * one tile's sum, whichever share it falls in). */
+static void KNAME(forward)(float *out, const float *A, const float *W, size_t M, size_t K, size_t N,
+                           size_t n_begin, size_t n_end)
 {
     size_t kv = K / L * L;   /* columns covered by whole lane groups */
     size_t Mblk = rows_in(FWD_BLOCK_BYTES, K, FMR);
     for (size_t m0 = 0; m0 < M; m0 += Mblk) {    /* these rows of A stay in L2 ... */
         size_t m1 = M - m0 < Mblk ? M : m0 + Mblk;
-        for (size_t n = 0; n < N; n += FNR) {    /* ... FNR rows of W stay in L1 ... */
-            size_t nr = N - n < FNR ? N - n : FNR;
+        for (size_t n = n_begin; n < n_end; n += FNR) {    /* ... FNR rows of W stay in L1 ... */
+            size_t nr = n_end - n < FNR ? n_end - n : FNR;
             const float *w = W + n * K;
             for (size_t m = m0; m < m1; m += FMR) {   /* ... and A's rows pass by */
                 size_t mr = m1 - m < FMR ? m1 - m : FMR;
@@ -193,8 +198,10 @@ static void KNAME(axpy_rows)(float *Y, const float *g, size_t gi, size_t gs,
     }
 }
 
-static void KNAME(backward)(float *dA, float *dW, const float *dout, const float *A,
-                            const float *W, size_t M, size_t K, size_t N)
+/* unused in the AVX2 and AVX-512 builds, which run matmul_outer.h's backward */
+static __attribute__((unused)) void
+KNAME(backward)(float *dA, float *dW, const float *dout, const float *A, const float *W,
+                size_t M, size_t K, size_t N)
 {
     size_t Nblk = rows_in(BWD_BLOCK_BYTES, K, 1);
     for (size_t n0 = 0; n0 < N; n0 += Nblk) {   /* while these rows of W and dW are in L2: */
@@ -205,10 +212,3 @@ static void KNAME(backward)(float *dA, float *dW, const float *dout, const float
         KNAME(axpy_rows)(dW + n0 * K, dout + n0, 1, N, A, M, nn, K);
     }
 }
-
-#undef L
-#undef FMR
-#undef FNR
-#undef BMR
-#undef BNK
-#undef KNAME

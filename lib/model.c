@@ -76,11 +76,14 @@ static void free_activations(tl_model *m)
         *bufs[i] = NULL;
     }
     free(m->ids);
+    free(m->lse);
     m->ids = NULL;
+    m->lse = NULL;
     m->B_cap = 0;
 }
 
-/* Activations for B rows; logits are as wide as the head. */
+/* Activations for B rows; logits are as wide as the head. A fused head holds
+ * no logits, only each row's log-sum-exp from the loss for the backward. */
 static tl_err ensure_batch(tl_model *m, size_t B)
 {
     if (B <= m->B_cap)
@@ -90,12 +93,17 @@ static tl_err ensure_batch(tl_model *m, size_t B)
     m->x = zalloc(B * d);   m->n1 = zalloc(B * d);  m->a = zalloc(B * hid);
     m->s = zalloc(B * hid); m->y = zalloc(B * d);   m->h = zalloc(B * d);
     m->r1 = zalloc(B);      m->r2 = zalloc(B);
-    m->logits = zalloc(B * V); m->probs = zalloc(B * V); m->dlogits = zalloc(B * V);
+    int fused = m->cfg.head_kernel == TL_HEAD_FUSED;
+    if (fused)
+        m->lse = calloc(B, sizeof *m->lse);
+    else {
+        m->logits = zalloc(B * V); m->probs = zalloc(B * V); m->dlogits = zalloc(B * V);
+    }
     m->dx = zalloc(B * d);  m->dn1 = zalloc(B * d); m->da = zalloc(B * hid);
     m->dy = zalloc(B * d);  m->dh = zalloc(B * d);
     m->ids = calloc(B, sizeof *m->ids);
     if (!m->ids || !m->x || !m->n1 || !m->a || !m->s || !m->y || !m->h || !m->r1 || !m->r2 ||
-        !m->logits || !m->probs || !m->dlogits || !m->dx || !m->dn1 || !m->da ||
+        (fused ? !m->lse : !m->logits || !m->probs || !m->dlogits) || !m->dx || !m->dn1 || !m->da ||
         !m->dy || !m->dh) {
         free_activations(m);
         return tl_fail(TL_ENOMEM, "tl_model: cannot allocate activations for B=%zu", B);
@@ -134,8 +142,9 @@ tl_err tl_model_create(tl_model **out, const tl_config *cfg)
         return tl_fail(TL_EINVAL, "tl_model_create: softcap %g is not a finite cap >= 0 (0 = off)", (double)cfg->softcap);
     if (!(cfg->init_std >= 0.0f) || !isfinite(cfg->init_std))
         return tl_fail(TL_EINVAL, "tl_model_create: init_std %g is not a finite std >= 0", (double)cfg->init_std);
-    if (cfg->head_kernel != TL_HEAD_FAST && cfg->head_kernel != TL_HEAD_REFERENCE)
-        return tl_fail(TL_EINVAL, "tl_model_create: head_kernel %d is neither TL_HEAD_FAST nor TL_HEAD_REFERENCE",
+    if (cfg->head_kernel != TL_HEAD_FAST && cfg->head_kernel != TL_HEAD_REFERENCE &&
+        cfg->head_kernel != TL_HEAD_FUSED)
+        return tl_fail(TL_EINVAL, "tl_model_create: head_kernel %d is not TL_HEAD_FAST, TL_HEAD_REFERENCE or TL_HEAD_FUSED",
                        (int)cfg->head_kernel);
     tl_model *m = calloc(1, sizeof *m);
     if (!m)
@@ -218,6 +227,8 @@ tl_err tl_model_forward(tl_model *m, const int *ids, size_t B)
     for (size_t i = 0; i < B * d; i++)
         m->y[i] += m->x[i];
     rmsnorm_forward(m->h, m->r2, m->y, m->g2, B, d);
+    if (m->cfg.head_kernel == TL_HEAD_FUSED)
+        return TL_OK;   /* the loss makes the logits, a chunk at a time */
     err = m->cfg.head_kernel == TL_HEAD_FAST
               ? tl_head_forward_fast(m->logits, m->h, &m->head, B, d, m->head.V)
               : tl_head_forward(m->logits, m->h, &m->head, B, d, m->head.V);
@@ -233,18 +244,18 @@ tl_err tl_model_loss(tl_model *m, float *loss, const int *targets, size_t B)
     if (!m || !loss || !targets || B == 0 || B > m->B_cap)
         return tl_fail(TL_EINVAL, "tl_model_loss: NULL argument or batch %zu without a forward", B);
     /* the logits are as wide as the head; the targets come from V_out classes */
+    if (m->cfg.head_kernel == TL_HEAD_FUSED)
+        return tl_head_ce_fused_forward(loss, m->lse, &m->head, m->h, targets, B, m->cfg.d,
+                                        m->head.V, m->cfg.V_out, m->cfg.softcap);
     return tl_cross_entropy_forward(loss, m->probs, m->logits, targets, B, m->head.V, m->cfg.V_out);
 }
 
-tl_err tl_model_backward(tl_model *m, const int *targets, size_t B)
+/* The unfused head's backward: dlogits from the probabilities, through the
+ * cap's derivative, then dh and the head's dW (dE when tied). */
+static tl_err head_backward(tl_model *m, const int *targets, size_t B)
 {
-    if (!m || !targets || B == 0 || B > m->B_cap)
-        return tl_fail(TL_EINVAL, "tl_model_backward: NULL argument or batch %zu without a forward", B);
-    size_t d = m->cfg.d, hid = m->cfg.hidden, V = m->head.V;
+    size_t d = m->cfg.d, V = m->head.V;
     memset(m->dlogits, 0, B * V * sizeof(float));
-    memset(m->dh, 0, B * d * sizeof(float));
-    memset(m->dy, 0, B * d * sizeof(float));
-    memset(m->dn1, 0, B * d * sizeof(float));
     tl_err err = tl_cross_entropy_backward(m->dlogits, m->probs, targets, B, V);
     float c = m->cfg.softcap;
     if (!err && c > 0.0f)
@@ -256,6 +267,21 @@ tl_err tl_model_backward(tl_model *m, const int *targets, size_t B)
         err = m->cfg.head_kernel == TL_HEAD_FAST
                   ? tl_head_backward_fast(m->dh, &m->head, m->dlogits, m->h, B, d, V)
                   : tl_head_backward(m->dh, &m->head, m->dlogits, m->h, B, d, V);
+    return err;
+}
+
+tl_err tl_model_backward(tl_model *m, const int *targets, size_t B)
+{
+    if (!m || !targets || B == 0 || B > m->B_cap)
+        return tl_fail(TL_EINVAL, "tl_model_backward: NULL argument or batch %zu without a forward", B);
+    size_t d = m->cfg.d, hid = m->cfg.hidden;
+    memset(m->dh, 0, B * d * sizeof(float));
+    memset(m->dy, 0, B * d * sizeof(float));
+    memset(m->dn1, 0, B * d * sizeof(float));
+    tl_err err = m->cfg.head_kernel == TL_HEAD_FUSED   /* into dE when tied, too */
+                     ? tl_head_ce_fused_backward(m->dh, &m->head, m->h, targets, m->lse, B, d,
+                                                 m->head.V, m->cfg.softcap)
+                     : head_backward(m, targets, B);
     if (err)
         return err;
     rmsnorm_backward(m->dy, m->dg2, m->dh, m->y, m->r2, m->g2, B, d);

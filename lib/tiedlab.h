@@ -14,6 +14,8 @@
  *                tl_head_forward, tl_head_backward, tl_head_bytes_held,
  *                tl_head_bytes_saved_by_tying
  *                (blocked, SIMD: tl_head_forward_fast, tl_head_backward_fast)
+ *                (fused with the loss: tl_head_ce_fused, tl_head_ce_fused_forward,
+ *                tl_head_ce_fused_backward, tl_head_ce_fused_bytes)
  *   loss         tl_softmax_forward, tl_cross_entropy_forward,
  *                tl_cross_entropy_backward
  *   init         TL_TIED_INIT_STD, tl_init_normal, tl_init_uniform
@@ -114,6 +116,26 @@ tl_err tl_head_forward_fast(float *logits, const float *H, const tl_head *head,
 tl_err tl_head_backward_fast(float *dH, tl_head *head, const float *dlogits,
                              const float *H, size_t B, size_t d, size_t V);
 
+/* The head and the cross-entropy fused (head_ce_fused.c): the loss and its
+ * gradients chunk by chunk over V, the logits never held beyond a block of
+ * rows x a chunk of columns (tl_head_ce_fused_bytes: the scratch it holds
+ * while it runs, against B·V floats for the unfused logits alone). The logits
+ * are softcap·tanh(H·Wᵀ / softcap) (softcap 0: H·Wᵀ), as in the model; the
+ * loss is their mean cross-entropy against targets from n_classes classes
+ * (= V, checked like tl_cross_entropy_forward). The gradients are ADDED:
+ * dH += dL/dH and head->dW += dL/dW, on top of what a tied dE already holds.
+ *   tl_head_ce_fused: both at once; dH NULL for the loss alone.
+ *   _forward: the loss, and lse[B] (NULL to skip) = each row's log Σ exp z;
+ *   _backward: the gradients from the forward's lse, without the loss. */
+tl_err tl_head_ce_fused(float *loss, float *dH, tl_head *head, const float *H, const int *targets,
+                        size_t B, size_t d, size_t V, size_t n_classes, float softcap);
+tl_err tl_head_ce_fused_forward(float *loss, double *lse, const tl_head *head, const float *H,
+                                const int *targets, size_t B, size_t d, size_t V,
+                                size_t n_classes, float softcap);
+tl_err tl_head_ce_fused_backward(float *dH, tl_head *head, const float *H, const int *targets,
+                                 const double *lse, size_t B, size_t d, size_t V, float softcap);
+size_t tl_head_ce_fused_bytes(size_t B, size_t d, size_t V);
+
 /* ---- matmul: blocked kernels, one build per instruction set ---------------- */
 
 /* out[M, N] = A[M, K] · Wᵀ, W [N, K] row-major: out[i, j] = A[i] · W[j]. */
@@ -205,9 +227,12 @@ void   tl_markov_destroy(tl_markov *mk);
 /* Which code runs the head's two products in the model. FAST (the default):
  * tl_head_forward_fast/backward_fast, matmul.c's blocked kernels. REFERENCE:
  * lm_head.c's plain loops tl_head_forward/backward, 4x slower in training and
- * the code the labs on the head break (their runs ask for it). The MLP's two
- * layers always run matmul.c's kernels. */
-typedef enum { TL_HEAD_FAST, TL_HEAD_REFERENCE } tl_head_kernel;
+ * the code the labs on the head break (their runs ask for it). FUSED: the
+ * head and the loss in one (tl_head_ce_fused_*): tl_model_forward stops at
+ * h, tl_model_loss makes the logits a chunk at a time, and the model holds no
+ * logits, probs or dlogits (NULL) but lse[B]. The MLP's two layers always run
+ * matmul.c's kernels. */
+typedef enum { TL_HEAD_FAST, TL_HEAD_REFERENCE, TL_HEAD_FUSED } tl_head_kernel;
 
 typedef struct {
     size_t V_in;     /* rows of E: ids the embedding accepts */
@@ -237,15 +262,16 @@ typedef struct {
     size_t B_cap;         /* activations below hold B_cap rows */
     float *x, *n1, *a, *s, *y, *h;   /* [B, d] [B, d] [B, hid] [B, hid] [B, d] [B, d] */
     float *r1, *r2;                  /* [B] inverse RMS of x and y */
-    float *logits, *probs;           /* [B, V] */
+    float *logits, *probs;           /* [B, V] (NULL with TL_HEAD_FUSED) */
     float *dx, *dn1, *da, *dy, *dh, *dlogits;   /* gradients of the above */
     int *ids;                        /* [B] ids of the last forward */
+    double *lse;                     /* [B] with TL_HEAD_FUSED: each row's log-sum-exp */
 } tl_model;
 
 tl_config tl_config_default(void);
 tl_err tl_model_create(tl_model **out, const tl_config *cfg);
 void   tl_model_destroy(tl_model *m);
-/* Fills m->logits [B, V] for B input ids. */
+/* Fills m->logits [B, V] for B input ids (with TL_HEAD_FUSED: m->h only). */
 tl_err tl_model_forward(tl_model *m, const int *ids, size_t B);
 /* Mean cross-entropy of the last forward against targets; fills m->probs. */
 tl_err tl_model_loss(tl_model *m, float *loss, const int *targets, size_t B);

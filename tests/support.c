@@ -127,6 +127,48 @@ int tl_close(const char *what, const float *got, const float *want, size_t n,
     return 0;
 }
 
+double tl_max_abs_diff(const float *a, const float *b, size_t n)
+{
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs((double)a[i] - (double)b[i]);
+        if (isnan(e))
+            return INFINITY;
+        if (e > worst)
+            worst = e;
+    }
+    return worst;
+}
+
+float *tl_copy_floats(const float *src, size_t n)
+{
+    float *c = malloc((n ? n : 1) * sizeof *c);
+    if (c && n)
+        memcpy(c, src, n * sizeof *c);
+    return c;
+}
+
+int tl_grad_close(const char *what, const float *got, const double *want, const float *start,
+                  size_t n, double tol)
+{
+    double scale = 0.0, worst = 0.0;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++)
+        scale = fmax(scale, fabs(want[i] - (double)start[i]));
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs((double)got[i] - want[i]);
+        if (!(e <= worst)) {   /* a NaN is the worst */
+            worst = e;
+            at = i;
+        }
+    }
+    if (worst <= tol * (scale + 1e-3))
+        return 1;
+    print_error("%s: worst element %zu: got %.9g, want %.9g (gradient scale %.3g, tolerance %.3g)\n", what, at,
+                (double)got[at], want[at], scale, tol * (scale + 1e-3));
+    return 0;
+}
+
 int tl_mentions(const char *msg, const char *needle)
 {
     if (msg && strstr(msg, needle))

@@ -49,6 +49,20 @@ float *tl_shared_floats(size_t n);
 int tl_close(const char *what, const float *got, const float *want, size_t n,
              float atol, float rtol);
 
+/* max over n of |a[i] - b[i]|, in double; INFINITY when any difference is
+ * NaN (a NaN is never close to anything, itself included). */
+double tl_max_abs_diff(const float *a, const float *b, size_t n);
+/* A private copy of n floats (malloc'd; free it): what a buffer held before
+ * a call. NULL when out of memory. */
+float *tl_copy_floats(const float *src, size_t n);
+
+/* A gradient added onto what a buffer held (start): 1 when every element has
+ * |got - want| <= tol · (max|want - start| + 1e-3), the gradient's own size
+ * setting the scale, not the values it was added to; prints the worst element
+ * otherwise. want is in double (a reference computed by the test). */
+int tl_grad_close(const char *what, const float *got, const double *want, const float *start,
+                  size_t n, double tol);
+
 /* 1 when msg contains needle; prints both otherwise. */
 int tl_mentions(const char *msg, const char *needle);
 /* What an error message must say, not how: msg begins with the call's name

@@ -14,6 +14,10 @@
  * one run. The log says where a run resumed (resumed_at=N), so losscheck
  * can see a jump there.
  *
+ * --accum N: each optimizer step takes the gradients of N batches, one after
+ * the other, added into the same buffers (a tied E's dE among them), as a
+ * framework's gradient accumulation does; the loss logged is their mean.
+ *
  * Built as a judge (tests/judge/): the library runs in its own process, and
  * this program, which writes the log, holds none of its code.
  */
@@ -34,8 +38,8 @@ static void usage(FILE *f)
 {
     fputs("usage: train [--steps N] [--batch B] [--lr X] [--seed S] [--V V] [--d D]\n"
           "             [--hidden N] [--init-std X] [--softcap C] [--successors K]\n"
-          "             [--data-seed S] [--untied] [--sgd] [--head-kernel fast|reference]\n"
-          "             [--log FILE] [--every N] [--quiet]\n"
+          "             [--data-seed S] [--untied] [--sgd] [--head-kernel fast|reference|fused]\n"
+          "             [--accum N] [--log FILE] [--every N] [--quiet]\n"
           "             [--save FILE] [--save-every N] [--resume FILE] [--reload-at N]\n"
           "             [--tensor-sums]\n"
           "--steps N trains until step N (a resumed run counts the checkpoint's steps);\n"
@@ -121,6 +125,29 @@ static int meta_size(const tl_st *st, const char *path, const char *key, size_t 
     return 0;
 }
 
+/* One optimizer step over n batches of B rows, their gradients added into
+ * the same buffers; the chains go on from batch to batch (ids holds the last
+ * batch's inputs, targets its targets). *loss: the batches' mean loss. */
+static tl_err accumulated_step(tl_model *m, float *loss, const ref_markov *mk, int *ids, int *targets,
+                               size_t B, size_t n, ref_rng *rng)
+{
+    double sum = 0.0;
+    tl_err err = TL_OK;
+    tl_optim_zero_grad(m->opt);
+    for (size_t k = 0; !err && k < n; k++) {
+        if (k > 0)
+            memcpy(ids, targets, B * sizeof *ids);
+        ref_tl_markov_step(mk, targets, ids, B, rng);
+        float l = NAN;
+        err = tl_model_forward(m, ids, B);
+        if (!err) err = tl_model_loss(m, &l, targets, B);
+        if (!err) err = tl_model_backward(m, targets, B);
+        sum += (double)l;
+    }
+    *loss = (float)(sum / (double)n);
+    return err ? err : tl_optim_step(m->opt);
+}
+
 /* One line per weight of the model as it is in memory, under the name the
  * checkpoint format gives it: shape, the sum of the floats' bit patterns
  * modulo 2^32 (exact, in any order), their sum, the first and the last. A
@@ -176,7 +203,7 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);   /* keep progress and errors in order */
     tl_config cfg = tl_config_default();
-    size_t K = 4, data_seed = 42, every = 50, V = 0, seed = (size_t)cfg.seed, save_every = 0, reload_at = 0;
+    size_t K = 4, data_seed = 42, every = 50, V = 0, seed = (size_t)cfg.seed, save_every = 0, reload_at = 0, accum = 1;
     const char *log_path = NULL, *save_path = NULL, *resume_path = NULL, *fixed_by = NULL;
     int quiet = 0, steps_given = 0, reload = 0, sums = 0;
     for (int i = 1; i < argc; i++) {
@@ -185,7 +212,7 @@ int main(int argc, char **argv)
         /* the options a resumed run takes from its checkpoint */
         static const char *const model_opts[] = {
             "--untied", "--sgd", "--batch", "--lr", "--seed", "--V", "--d", "--hidden", "--init-std",
-            "--softcap", "--successors", "--data-seed", "--head-kernel",
+            "--softcap", "--successors", "--data-seed", "--head-kernel", "--accum",
         };
         for (size_t k = 0; k < sizeof model_opts / sizeof model_opts[0]; k++)
             if (!strcmp(a, model_opts[k]))
@@ -217,11 +244,13 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--save-every")) bad = parse_size(a, v, &save_every);
         else if (!strcmp(a, "--resume")) resume_path = v;
         else if (!strcmp(a, "--reload-at")) { bad = parse_size(a, v, &reload_at); reload = 1; }
+        else if (!strcmp(a, "--accum")) bad = parse_size(a, v, &accum);
         else if (!strcmp(a, "--head-kernel")) {
             if (!strcmp(v, "fast")) cfg.head_kernel = TL_HEAD_FAST;
             else if (!strcmp(v, "reference")) cfg.head_kernel = TL_HEAD_REFERENCE;
+            else if (!strcmp(v, "fused")) cfg.head_kernel = TL_HEAD_FUSED;
             else {
-                fprintf(stderr, "train: --head-kernel is fast or reference, got '%s'\n", v);
+                fprintf(stderr, "train: --head-kernel is fast, reference or fused, got '%s'\n", v);
                 return 2;
             }
         }
@@ -237,6 +266,10 @@ int main(int argc, char **argv)
     if (resume_path && fixed_by) {
         fprintf(stderr, "train: %s comes from the checkpoint when resuming (%s); leave it out\n",
                 fixed_by, resume_path);
+        return 2;
+    }
+    if (accum == 0 || accum > 1024) {
+        fprintf(stderr, "train: --accum is a number of batches from 1 to 1024, got %zu\n", accum);
         return 2;
     }
     if (save_every && !save_path) {
@@ -276,6 +309,8 @@ int main(int argc, char **argv)
         if (meta_size(&st, resume_path, "V_out", &V_out) || meta_size(&st, resume_path, "batch", &batch) ||
             meta_size(&st, resume_path, "seed", &file_seed) || meta_size(&st, resume_path, "step", &step) ||
             meta_size(&st, resume_path, "data_seed", &data_seed) || meta_size(&st, resume_path, "successors", &K))
+            goto out;
+        if (tl_st_meta(&st, "accum") && meta_size(&st, resume_path, "accum", &accum))   /* 1 when absent */
             goto out;
         err = tl_model_load_bytes(&m, ck, len, resume_path, NULL);
         if (err) {
@@ -335,8 +370,10 @@ int main(int argc, char **argv)
                           "batch=%zu steps=%zu seed=%zu tied=%d head_kernel=%s isa=%s start=%s",
                     cfg.V_out, cfg.V_in, cfg.V_out, H, cfg.d, cfg.hidden, (double)cfg.init_std,
                     (double)cfg.softcap, (double)cfg.lr, cfg.batch, cfg.steps, seed, cfg.tied,
-                    cfg.head_kernel == TL_HEAD_FAST ? "fast" : "reference", tl_isa_name(tl_isa_current()),
-                    resume_path ? "resume" : "init");
+                    cfg.head_kernel == TL_HEAD_FAST ? "fast" : cfg.head_kernel == TL_HEAD_FUSED ? "fused" : "reference",
+                    tl_isa_name(tl_isa_current()), resume_path ? "resume" : "init");
+            if (accum > 1)
+                fprintf(logf, " accum=%zu", accum);
             if (resume_path)
                 fprintf(logf, " resumed_at=%zu", first);
             if (reload)
@@ -352,11 +389,11 @@ int main(int argc, char **argv)
         printf("train: resumed %s at step %zu\n", resume_path, first);
 
     char meta[128];
-    snprintf(meta, sizeof meta, "data_seed=%zu\nsuccessors=%zu\n", data_seed, K);
+    snprintf(meta, sizeof meta, "data_seed=%zu\nsuccessors=%zu\naccum=%zu\n", data_seed, K, accum);
     ref_rng rng;
     ref_tl_rng_seed(&rng, seed ^ 0x5eed);   /* the same stream as tests/support.c's tl_train_run */
     ref_tl_markov_start(mk, ids, cfg.batch, &rng);
-    for (size_t step = 0; step < first; step++) {   /* a resumed run's data, replayed */
+    for (size_t step = 0; step < first * accum; step++) {   /* a resumed run's data, replayed */
         ref_tl_markov_step(mk, targets, ids, cfg.batch, &rng);
         memcpy(ids, targets, cfg.batch * sizeof *ids);
     }
@@ -381,9 +418,13 @@ int main(int argc, char **argv)
             if (!quiet)
                 printf("train: step %zu: saved and loaded the model (%zu bytes)\n", step, got);
         }
-        ref_tl_markov_step(mk, targets, ids, cfg.batch, &rng);
         float loss = NAN;
-        err = tl_model_train_step(m, &loss, ids, targets, cfg.batch);
+        if (accum > 1)
+            err = accumulated_step(m, &loss, mk, ids, targets, cfg.batch, accum, &rng);
+        else {
+            ref_tl_markov_step(mk, targets, ids, cfg.batch, &rng);
+            err = tl_model_train_step(m, &loss, ids, targets, cfg.batch);
+        }
         if (logf && (err == TL_OK || err == TL_ENUMERIC)) {
             fprintf(logf, "%zu,%.6f\n", step, (double)loss);
             fflush(logf);

@@ -22,16 +22,4 @@ static inline tl_err backward_on_the_batch(tl_model *m)
     return err;
 }
 
-/* max over n of |a - b|, in double */
-static inline double max_abs_diff(const float *a, const float *b, size_t n)
-{
-    double worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double e = fabs((double)a[i] - (double)b[i]);
-        if (e > worst)
-            worst = e;
-    }
-    return worst;
-}
-
 #endif

@@ -44,7 +44,7 @@ int main(int argc, char **argv)
            m->head.W == m->E ? "is" : "is not", m->head.dW == m->dE ? "is" : "is not",
            tl_model_param_count(m), tl_tied_param_count(&c, m->V));
 
-    printf("  max |head.W - E| after   0 steps: %.4g\n", max_abs_diff(m->head.W, m->E, Vd));
+    printf("  max |head.W - E| after   0 steps: %.4g\n", tl_max_abs_diff(m->head.W, m->E, Vd));
     for (size_t s = 1; s <= last; s++) {
         float loss;
         if (tl_trainer_step(&t, &loss)) {
@@ -53,7 +53,7 @@ int main(int argc, char **argv)
         }
         if (s == 1 || s == 10 || s == 50 || s == 100 || s == 300 || s == last)
             printf("  max |head.W - E| after %3zu steps: %.4g   (largest |E| entry: %.3g)\n", s,
-                   max_abs_diff(m->head.W, m->E, Vd), max_abs(m->E, Vd));
+                   tl_max_abs_diff(m->head.W, m->E, Vd), max_abs(m->E, Vd));
     }
     tl_trainer_end(&t, NULL);
     return 0;

@@ -50,10 +50,10 @@ static void head_W_equals_E_at_step_0_and_differs_after_one_step(void **state)
     tl_model *m;
     assert_int_equal(tl_model_create(&m, &c), TL_OK);
     size_t n = m->V * c.d;
-    double before = max_abs_diff(m->head.W, m->E, n);
+    double before = tl_max_abs_diff(m->head.W, m->E, n);
     float loss;
     assert_int_equal(tl_model_train_step(m, &loss, batch_ids, batch_targets, NB), TL_OK);
-    double after = max_abs_diff(m->head.W, m->E, n);
+    double after = tl_max_abs_diff(m->head.W, m->E, n);
     print_message("max |head.W - E|: %.3g at step 0, %.3g after one Adam step (lr %g)\n",
                   before, after, (double)c.lr);
     assert_true(before == 0.0);

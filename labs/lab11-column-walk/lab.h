@@ -82,15 +82,6 @@ static inline double median_ratio(double *t_ws, double *t_ref, double *ratio, si
     return ratio[reps / 2];
 }
 
-/* max over n of |got - want|, in double */
-static inline double max_abs_diff(const float *got, const float *want, size_t n)
-{
-    double worst = 0.0;
-    for (size_t i = 0; i < n; i++)
-        worst = fmax(worst, fabs((double)got[i] - (double)want[i]));
-    return worst;
-}
-
 /* 1 when every logit got[b, v] is h_b · E[v] to within what float rounding
  * allows for a dot product of d terms added in any order (with or without
  * FMA, in tiles, in double): |got - z| <= gamma_d · sum_k |h_k · E[v, k]|

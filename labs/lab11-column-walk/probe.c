@@ -33,7 +33,7 @@ static int measure(size_t V, size_t d, size_t B, size_t reps)
     if (bad && E && dE && H && got && want && ratio && t_ws && t_ref)
         fprintf(stderr, "probe: %s\n", tl_last_error());
     if (!bad) {
-        double worst = max_abs_diff(got, want, B * V);
+        double worst = tl_max_abs_diff(got, want, B * V);
         double median = median_ratio(t_ws, t_ref, ratio, reps);
         double flops = 2.0 * (double)B * (double)V * (double)d;
         printf("B=%zu d=%zu V=%zu (E is %.2f MB), median of %zu alternating runs:\n",

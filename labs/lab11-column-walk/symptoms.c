@@ -19,7 +19,7 @@ static void logits_equal_the_row_by_row_reference(void **state)
     (void)state;
     bench s;
     bench_logits(&s);
-    double worst = max_abs_diff(s.got, s.want, (size_t)BIG_B * BIG_V);
+    double worst = tl_max_abs_diff(s.got, s.want, (size_t)BIG_B * BIG_V);
     print_message("V=%d d=%d: max |tl_head_forward - reference| = %.2g\n", BIG_V, BIG_D, worst);
     assert_true(tl_close("logits vs row-by-row reference", s.got, s.want, (size_t)BIG_B * BIG_V, 1e-5f, 1e-4f));
     bench_teardown(&s);

@@ -51,13 +51,4 @@ static inline double std_of(const float *w, size_t n)
     return sqrt(fmax(ss / (double)n - mean * mean, 0.0));
 }
 
-/* max over n of |a - b|, in double */
-static inline double max_abs_diff(const float *a, const float *b, size_t n)
-{
-    double worst = 0.0;
-    for (size_t i = 0; i < n; i++)
-        worst = fmax(worst, fabs((double)a[i] - (double)b[i]));
-    return worst;
-}
-
 #endif

@@ -104,8 +104,8 @@ static void the_loaded_head_is_a_fresh_init_while_E_is_the_saved_E(void **state)
     tl_config c = back->cfg;
     tl_model *fresh;
     assert_int_equal(tl_model_create(&fresh, &c), TL_OK);   /* the file's config: untied, seed 1 */
-    double dE = max_abs_diff(back->E, saved->E, n), sE = std_of(back->E, n);
-    double sW = std_of(back->head.W, n), dfresh = max_abs_diff(back->head.W, fresh->head.W, n);
+    double dE = tl_max_abs_diff(back->E, saved->E, n), sE = std_of(back->E, n);
+    double sW = std_of(back->head.W, n), dfresh = tl_max_abs_diff(back->head.W, fresh->head.W, n);
     print_message("max |E loaded - E saved| = %g (E's std %.4f); head.W's std %.4f (init_std %g), "
                   "max |head.W - a fresh untied model's head| = %g\n", dE, sE, sW, (double)c.init_std, dfresh);
     assert_true(dE == 0.0);
@@ -175,7 +175,7 @@ static void a_file_without_block_up_weight_loads_without_a_word(void **state)
     size_t n = back->cfg.hidden * back->cfg.d;
     tl_model *fresh;
     assert_int_equal(tl_model_create(&fresh, &back->cfg), TL_OK);
-    double dsaved = max_abs_diff(back->W1, saved->W1, n), dfresh = max_abs_diff(back->W1, fresh->W1, n);
+    double dsaved = tl_max_abs_diff(back->W1, saved->W1, n), dfresh = tl_max_abs_diff(back->W1, fresh->W1, n);
     print_message("  W1: max |loaded - saved| = %.3g, max |loaded - a fresh model's| = %g\n", dsaved, dfresh);
     assert_true(dsaved > 0.0);
     assert_true(dfresh == 0.0);

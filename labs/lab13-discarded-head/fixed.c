@@ -66,10 +66,10 @@ static void an_untied_model_comes_back_with_its_own_head_and_logits(void **state
     int ids[B];
     input_ids(ids, B, V, 1301);
     assert_int_equal(tl_model_forward(m, ids, B), TL_OK);
-    float *E = copy_floats(m->E, V * d), *W = copy_floats(m->head.W, Vh * d);
-    float *logits = copy_floats(m->logits, B * Vh);
+    float *E = tl_copy_floats(m->E, V * d), *W = tl_copy_floats(m->head.W, Vh * d);
+    float *logits = tl_copy_floats(m->logits, B * Vh);
     assert_true(E && W && logits);
-    assert_true(max_abs_diff(W, E, V * d) > 0.0);   /* a head of its own */
+    assert_true(tl_max_abs_diff(W, E, V * d) > 0.0);   /* a head of its own */
     unsigned char *b = checkpoint_of(m, 0, &len);
     assert_non_null(b);
     tl_model_destroy(m);
@@ -85,7 +85,7 @@ static void an_untied_model_comes_back_with_its_own_head_and_logits(void **state
     assert_true(tl_close("head.W after the load vs head.W before the save", back->head.W, W, Vh * d, 0.0f, 0.0f));
     assert_int_equal(tl_model_forward(back, ids, B), TL_OK);
     print_message("max |logit after the load - logit before the save|: %.3g over %d ids\n",
-                  max_abs_diff(back->logits, logits, B * Vh), B);
+                  tl_max_abs_diff(back->logits, logits, B * Vh), B);
     assert_true(tl_close("logits after the load vs before the save", back->logits, logits, B * Vh, 1e-6f, 1e-6f));
     free(E);
     free(W);
@@ -177,7 +177,7 @@ static void a_head_the_file_holds_is_never_dropped_in_silence(void **state)
         } else {
             assert_non_null(back);
             print_message("%s: loaded %s, max |head.W - lm_head.weight| = %.3g\n", flags ? "weights only" : "with moments",
-                          back->head.tied ? "tied" : "untied", max_abs_diff(back->head.W, head, V * d));
+                          back->head.tied ? "tied" : "untied", tl_max_abs_diff(back->head.W, head, V * d));
             if (back->head.tied)
                 fail_msg("a tied=1 file with an lm_head.weight unlike its E loaded tied: the tensor was dropped");
             assert_int_equal(back->head.V, V);

@@ -58,27 +58,6 @@ static inline unsigned char *checkpoint_of(const tl_model *m, unsigned flags, si
     return checkpoint_with(m, flags, NULL, len);
 }
 
-/* A private copy of n floats (malloc'd): what a buffer held before a call. */
-static inline float *copy_floats(const float *src, size_t n)
-{
-    float *c = malloc(n * sizeof *c);
-    if (c)
-        memcpy(c, src, n * sizeof *c);
-    return c;
-}
-
-/* max over n of |a - b|, in double */
-static inline double max_abs_diff(const float *a, const float *b, size_t n)
-{
-    double worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double e = fabs((double)a[i] - (double)b[i]);
-        if (e > worst)
-            worst = e;
-    }
-    return worst;
-}
-
 /* B token ids in [0, V), drawn from the grader's inputs (tests/support.h). */
 static inline void input_ids(int *ids, size_t B, size_t V, uint64_t seed)
 {

@@ -30,7 +30,7 @@ int main(void)
     }
     ref_tl_markov_step(t.mk, targets, t.ids, B, &t.rng);   /* step 150's batch, as train draws it */
     printf("an untied model after %d steps: %zu params, head.W %s E, max |head.W - E| = %.3f\n", AT,
-           tl_model_param_count(m), m->head.W == m->E ? "is" : "is not", max_abs_diff(m->head.W, m->E, V * d));
+           tl_model_param_count(m), m->head.W == m->E ? "is" : "is not", tl_max_abs_diff(m->head.W, m->E, V * d));
 
     tl_st st;
     char why[200];
@@ -47,7 +47,7 @@ int main(void)
         printf("no lm_head.weight\n");
 
     err = batch_loss(m, &before, t.ids, targets, B);
-    float *logits = err ? NULL : copy_floats(m->logits, B * m->head.V);
+    float *logits = err ? NULL : tl_copy_floats(m->logits, B * m->head.V);
     tl_model *back = NULL;
     if (!err) err = tl_model_load_bytes(&back, bytes, len, "the checkpoint", NULL);
     if (err) {
@@ -64,7 +64,7 @@ int main(void)
     if (!err && logits)
         printf("  step %d's batch: loss %.3f before the save, %.3f after the load (ln %zu = %.3f);\n"
                "  max |logit after - logit before| = %.3f\n",
-               AT, (double)before, (double)after, V, log((double)V), max_abs_diff(back->logits, logits, B * V));
+               AT, (double)before, (double)after, V, log((double)V), tl_max_abs_diff(back->logits, logits, B * V));
     free(logits);
     free(bytes);
     free(targets);

@@ -41,7 +41,7 @@ static const saved_run *untied_run(void)
     r.bytes = checkpoint_of(t.m, 0, &r.len);
     assert_non_null(r.bytes);
     assert_int_equal(batch_loss(t.m, &r.loss_before, r.ids, r.targets, r.B), TL_OK);
-    r.logits = copy_floats(t.m->logits, r.B * t.m->head.V);
+    r.logits = tl_copy_floats(t.m->logits, r.B * t.m->head.V);
     assert_non_null(r.logits);
     tl_trainer_end(&t, NULL);
     return &r;
@@ -74,7 +74,7 @@ static void the_file_says_tied_0_and_holds_a_head_unlike_E(void **state)
     assert_true(hw && ew);
     tl_st_floats(hw, &st, h);
     tl_st_floats(ew, &st, e);
-    double gap = max_abs_diff(hw, ew, n);
+    double gap = tl_max_abs_diff(hw, ew, n);
     print_message("tied=%s, %zu tensors, lm_head.weight [%zu, %zu]; max |lm_head.weight - embed.weight| = %.3f\n",
                   tl_st_meta(&st, "tied"), st.n, h->shape[0], h->shape[1], gap);
     assert_string_equal(tl_st_meta(&st, "tied"), "0");
@@ -119,7 +119,7 @@ static void the_same_batch_gets_other_logits_after_the_load(void **state)
     const saved_run *r = untied_run();
     tl_model *m = load_untied_run(r);
     assert_int_equal(tl_model_forward(m, r->ids, r->B), TL_OK);
-    double gap = max_abs_diff(m->logits, r->logits, r->B * m->head.V);
+    double gap = tl_max_abs_diff(m->logits, r->logits, r->B * m->head.V);
     print_message("max |logit after the load - logit before the save| = %.3f over a batch of %zu\n", gap, r->B);
     assert_true(gap > 1.0);
     tl_model_destroy(m);

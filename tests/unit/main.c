@@ -25,6 +25,7 @@ static const struct {
     { "model", test_model, "*" },   /* the model calls every file */
     { "head_fast", test_head_fast, "lm_head.c matmul.c matmul_tiles.h err.c" },
     { "checkpoint", test_checkpoint, "checkpoint.c optim.c model.c err.c" },
+    { "head_ce_fused", test_head_ce_fused, "head_ce_fused.c matmul.c matmul_tiles.h lm_head.c model.c err.c" },
 };
 
 /* Does the space-separated list `changed` name a file of `files`? */

@@ -2,10 +2,14 @@
  * in every build of them (tl_isa) this CPU can run.
  *
  * Shapes are chosen so that every remainder path runs: batch rows left over
- * after whole tiles (B = 1, 3, 65), widths below and between whole SIMD lane
- * groups (d = 1, 7, 100), vocabularies shorter than a tile or ending 1, 2 or 3
- * rows into one (V = 1, 3, 5, 7, 1001), and one shape big enough to be split
- * into cache blocks. Every shape runs, and each failure prints its worst element.
+ * after whole tiles (B = 1, 3, 65; 9 and 13 past the AVX2 and AVX-512
+ * forward's 4 and 8 rows, which start at 8), widths below and between whole
+ * SIMD lane groups (d = 1, 7, 100; 17 one past AVX-512's 16 lanes; 128 and
+ * 129 on either side of the widest d the packed-panel forward takes),
+ * vocabularies shorter than a tile or ending 1, 2 or 3 rows into one (V = 1,
+ * 3, 5, 7, 1001; 49 one past the AVX-512 panel's 48 columns), and one shape
+ * big enough to be split into cache blocks. Every shape runs, and each
+ * failure prints its worst element.
  */
 #include "unit.h"
 
@@ -30,8 +34,8 @@ static float atol_for(size_t d)
 
 typedef struct { size_t B, d, V; } shape;
 
-static const size_t Bs[] = { 1, 3, 64, 65 }, ds[] = { 1, 7, 64, 100 };
-static const size_t Vs[] = { 1, 3, 5, 7, 256, 1001 };
+static const size_t Bs[] = { 1, 3, 9, 13, 64, 65 }, ds[] = { 1, 7, 17, 64, 100, 128, 129 };
+static const size_t Vs[] = { 1, 3, 5, 7, 49, 256, 1001 };
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* One forward of each kernel on random H and E; 1 when they agree. */

@@ -57,12 +57,12 @@ static tl_model *small_model(int tied)
     return small_model_with(tied, TL_HEAD_FAST);
 }
 
-/* Both head kernels: the blocked one the model runs by default, and the
- * plain loops the labs run. */
+/* Every head kernel: the blocked one the model runs by default, the plain
+ * loops the labs run, and the head fused with the loss. */
 static void tied_model_gradients_match_finite_differences(void **state)
 {
     (void)state;
-    for (int kernel = TL_HEAD_FAST; kernel <= TL_HEAD_REFERENCE; kernel++) {
+    for (int kernel = TL_HEAD_FAST; kernel <= TL_HEAD_FUSED; kernel++) {
         tl_model *m = small_model_with(1, (tl_head_kernel)kernel);
         int ids[5] = { 3, 7, 3, 11, 0 }, t[5] = { 7, 3, 3, 0, 11 };
         assert_int_equal(tl_gradients(m, NULL, ids, t, 5), TL_OK);
@@ -87,11 +87,14 @@ static void both_head_kernels_train_alike(void **state)
     (void)state;
     tl_config c = tl_config_default();
     c.steps = 30;
-    float fast[30], ref[30];
+    float fast[30], ref[30], fused[30];
     assert_int_equal(tl_train_run(&c, 4, fast, NULL, NULL), TL_OK);
     c.head_kernel = TL_HEAD_REFERENCE;
     assert_int_equal(tl_train_run(&c, 4, ref, NULL, NULL), TL_OK);
     assert_true(tl_close("losses, fast head vs reference head", fast, ref, 30, 1e-4f, 1e-4f));
+    c.head_kernel = TL_HEAD_FUSED;
+    assert_int_equal(tl_train_run(&c, 4, fused, NULL, NULL), TL_OK);
+    assert_true(tl_close("losses, fast head vs fused head + loss", fused, fast, 30, 1e-4f, 1e-4f));
     c.head_kernel = (tl_head_kernel)7;
     tl_model *m = NULL;
     assert_int_equal(tl_model_create(&m, &c), TL_EINVAL);
@@ -100,26 +103,30 @@ static void both_head_kernels_train_alike(void **state)
 }
 
 /* Two backward passes without zeroing must give twice every gradient: each
- * path adds, nothing clears a buffer that another path has written. */
+ * path adds, nothing clears a buffer that another path has written (the
+ * fused head's chunks included). */
 static void gradients_accumulate_over_two_backward_passes(void **state)
 {
     (void)state;
-    tl_model *m = small_model(1);
-    int ids[5] = { 3, 7, 3, 11, 0 }, t[5] = { 7, 3, 3, 0, 11 };
-    size_t nE = m->V * m->cfg.d, nW1 = m->cfg.hidden * m->cfg.d;
-    assert_int_equal(tl_gradients(m, NULL, ids, t, 5), TL_OK);
-    float *once = malloc((nE + nW1) * sizeof *once), *twice = malloc((nE + nW1) * sizeof *twice);
-    memcpy(once, m->dE, nE * sizeof *once);
-    memcpy(once + nE, m->dW1, nW1 * sizeof *once);
-    for (size_t i = 0; i < nE + nW1; i++)
-        once[i] *= 2.0f;
-    assert_int_equal(tl_model_backward(m, t, 5), TL_OK);   /* no zero_grad in between */
-    memcpy(twice, m->dE, nE * sizeof *twice);
-    memcpy(twice + nE, m->dW1, nW1 * sizeof *twice);
-    assert_true(tl_close("dE and dW1 after two backward passes", twice, once, nE + nW1, 1e-6f, 1e-5f));
-    free(once);
-    free(twice);
-    tl_model_destroy(m);
+    static const tl_head_kernel kernels[] = { TL_HEAD_FAST, TL_HEAD_FUSED };
+    for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++) {
+        tl_model *m = small_model_with(1, kernels[k]);
+        int ids[5] = { 3, 7, 3, 11, 0 }, t[5] = { 7, 3, 3, 0, 11 };
+        size_t nE = m->V * m->cfg.d, nW1 = m->cfg.hidden * m->cfg.d;
+        assert_int_equal(tl_gradients(m, NULL, ids, t, 5), TL_OK);
+        float *once = malloc((nE + nW1) * sizeof *once), *twice = malloc((nE + nW1) * sizeof *twice);
+        memcpy(once, m->dE, nE * sizeof *once);
+        memcpy(once + nE, m->dW1, nW1 * sizeof *once);
+        for (size_t i = 0; i < nE + nW1; i++)
+            once[i] *= 2.0f;
+        assert_int_equal(tl_model_backward(m, t, 5), TL_OK);   /* no zero_grad in between */
+        memcpy(twice, m->dE, nE * sizeof *twice);
+        memcpy(twice + nE, m->dW1, nW1 * sizeof *twice);
+        assert_true(tl_close("dE and dW1 after two backward passes", twice, once, nE + nW1, 1e-6f, 1e-5f));
+        free(once);
+        free(twice);
+        tl_model_destroy(m);
+    }
 }
 
 static void untied_model_gradients_match_finite_differences(void **state)

@@ -19,5 +19,6 @@ int test_data(void);
 int test_model(void);
 int test_head_fast(void);
 int test_checkpoint(void);
+int test_head_ce_fused(void);
 
 #endif
