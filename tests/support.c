@@ -140,6 +140,17 @@ double tl_max_abs_diff(const float *a, const float *b, size_t n)
     return worst;
 }
 
+double tl_std_of(const float *w, size_t n)
+{
+    double s = 0.0, ss = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        s += (double)w[i];
+        ss += (double)w[i] * (double)w[i];
+    }
+    double mean = s / (double)n;
+    return sqrt(fmax(ss / (double)n - mean * mean, 0.0));   /* rounding never makes it NaN */
+}
+
 float *tl_copy_floats(const float *src, size_t n)
 {
     float *c = malloc((n ? n : 1) * sizeof *c);

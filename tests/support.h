@@ -52,6 +52,8 @@ int tl_close(const char *what, const float *got, const float *want, size_t n,
 /* max over n of |a[i] - b[i]|, in double; INFINITY when any difference is
  * NaN (a NaN is never close to anything, itself included). */
 double tl_max_abs_diff(const float *a, const float *b, size_t n);
+/* Standard deviation of n floats (their population std), in double. */
+double tl_std_of(const float *w, size_t n);
 /* A private copy of n floats (malloc'd; free it): what a buffer held before
  * a call. NULL when out of memory. */
 float *tl_copy_floats(const float *src, size_t n);

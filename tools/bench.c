@@ -145,41 +145,28 @@ typedef float v16 __attribute__((vector_size(64)));
 typedef float v8 __attribute__((vector_size(32)));
 enum { CHAINS = 16 };   /* independent FMAs in flight: latency 4 × 2 units, twice over */
 
-/* Runs `iters` rounds of CHAINS independent FMAs on 16 (or 8) lanes; returns the sum
- * so that nothing is optimized away. fp-contract: a·x + y is one FMA. */
-__attribute__((target("avx512f,fma"), optimize("fp-contract=fast"), noinline))
-static float fma_loop16(long iters, float x, float y)
-{
-    v16 acc[CHAINS];
-    for (int c = 0; c < CHAINS; c++)
-        acc[c] = (v16){ 0 } + (float)c;
-    for (long i = 0; i < iters; i++)
-#pragma GCC unroll 16
-        for (int c = 0; c < CHAINS; c++)
-            acc[c] = acc[c] * x + y;
-    float s = 0.0f;
-    for (int c = 0; c < CHAINS; c++)
-        for (int l = 0; l < 16; l++)
-            s += acc[c][l];
-    return s;
-}
-
-__attribute__((target("avx2,fma"), optimize("fp-contract=fast"), noinline))
-static float fma_loop8(long iters, float x, float y)
-{
-    v8 acc[CHAINS];
-    for (int c = 0; c < CHAINS; c++)
-        acc[c] = (v8){ 0 } + (float)c;
-    for (long i = 0; i < iters; i++)
-#pragma GCC unroll 16
-        for (int c = 0; c < CHAINS; c++)
-            acc[c] = acc[c] * x + y;
-    float s = 0.0f;
-    for (int c = 0; c < CHAINS; c++)
-        for (int l = 0; l < 8; l++)
-            s += acc[c][l];
-    return s;
-}
+/* fma_loop16, fma_loop8: `iters` rounds of CHAINS independent FMAs on 16 (or
+ * 8) lanes; returns the sum so that nothing is optimized away. fp-contract:
+ * a·x + y is one FMA. One body, compiled for each width's instruction set. */
+#define FMA_LOOP(name, vec, lanes, isa)                                      \
+    __attribute__((target(isa), optimize("fp-contract=fast"), noinline))    \
+    static float name(long iters, float x, float y)                          \
+    {                                                                        \
+        vec acc[CHAINS];                                                     \
+        for (int c = 0; c < CHAINS; c++)                                     \
+            acc[c] = (vec){ 0 } + (float)c;                                  \
+        for (long i = 0; i < iters; i++)                                     \
+            _Pragma("GCC unroll 16")                                         \
+            for (int c = 0; c < CHAINS; c++)                                 \
+                acc[c] = acc[c] * x + y;                                     \
+        float s = 0.0f;                                                      \
+        for (int c = 0; c < CHAINS; c++)                                     \
+            for (int l = 0; l < (lanes); l++)                                \
+                s += acc[c][l];                                              \
+        return s;                                                            \
+    }
+FMA_LOOP(fma_loop16, v16, 16, "avx512f,fma")
+FMA_LOOP(fma_loop8, v8, 8, "avx2,fma")
 #endif
 
 static volatile float fma_sink;

@@ -51,8 +51,7 @@ const char *log_format_names(void)
     return "tiedlab, nanogpt, llmc, mingpt, hf, tensorboard, wandb, columns";
 }
 
-__attribute__((format(printf, 1, 2)))
-static void complain(const char *fmt, ...)
+void log_note(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -62,11 +61,11 @@ static void complain(const char *fmt, ...)
     va_end(ap);
 }
 
-static void *grow(void *p, size_t n)
+void *log_realloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
     if (!q) {
-        complain("%s", _("out of memory"));
+        log_note("%s", _("out of memory"));
         exit(2);
     }
     return q;
@@ -129,7 +128,7 @@ static void add_other(struct log *lg, long v)
     for (size_t i = 0; i < lg->n_others; i++)
         if (lg->others[i] == v)
             return;
-    lg->others = grow(lg->others, (lg->n_others + 1) * sizeof *lg->others);
+    lg->others = log_realloc(lg->others, (lg->n_others + 1) * sizeof *lg->others);
     lg->others[lg->n_others++] = v;
 }
 
@@ -137,9 +136,9 @@ static void series_push(struct series *s, long step, double loss, long line)
 {
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 256;
-        s->step = grow(s->step, s->cap * sizeof *s->step);
-        s->loss = grow(s->loss, s->cap * sizeof *s->loss);
-        s->line = grow(s->line, s->cap * sizeof *s->line);
+        s->step = log_realloc(s->step, s->cap * sizeof *s->step);
+        s->loss = log_realloc(s->loss, s->cap * sizeof *s->loss);
+        s->line = log_realloc(s->line, s->cap * sizeof *s->line);
     }
     s->step[s->n] = step;
     s->loss[s->n] = loss;
@@ -159,16 +158,16 @@ static void series_free(struct series *s)
 static bool add_point(struct log *lg, struct series *s, const char *curve, long step, double loss, long line)
 {
     if (step < 0) {
-        complain(_("%s:%ld: step %ld is negative"), lg->path, line, step);
+        log_note(_("%s:%ld: step %ld is negative"), lg->path, line, step);
         return false;
     }
     if (s->n && step == s->step[s->n - 1]) {
-        complain(_("%s:%ld: step %ld of the %s curve again (first at line %ld)"), lg->path, line, step,
+        log_note(_("%s:%ld: step %ld of the %s curve again (first at line %ld)"), lg->path, line, step,
                  curve, s->line[s->n - 1]);
         return false;
     }
     if (s->n && step < s->step[s->n - 1]) {
-        complain(_("%s:%ld: the %s curve goes back from step %ld to step %ld (two runs in one log?)"),
+        log_note(_("%s:%ld: the %s curve goes back from step %ld to step %ld (two runs in one log?)"),
                  lg->path, line, curve, s->step[s->n - 1], step);
         return false;
     }
@@ -206,7 +205,7 @@ static void rx_init(void)
         return;
     for (int i = 0; i < RX_COUNT; i++)
         if (regcomp(&rx[i], RX_SRC[i], REG_EXTENDED) != 0) {
-            complain("internal error: a pattern does not compile: %s", RX_SRC[i]);
+            log_note("internal error: a pattern does not compile: %s", RX_SRC[i]);
             exit(2);
         }
     rx_ready = true;
@@ -277,14 +276,14 @@ static bool tiedlab_header(struct log *lg, char *line, long lineno)
         double h;
         if (strcmp(key, "V") == 0) {
             if (!log_parse_long(val, &v) || v < MIN_VOCAB) {
-                complain(_("%s:%ld: header V=%s is not a vocabulary size (integer >= %ld)"), lg->path, lineno, val,
+                log_note(_("%s:%ld: header V=%s is not a vocabulary size (integer >= %ld)"), lg->path, lineno, val,
                          MIN_VOCAB);
                 return false;
             }
             lg->vocab = v;
         } else if (strcmp(key, "H") == 0) {
             if (!log_parse_double(val, &h) || !isfinite(h) || h < 0) {
-                complain(_("%s:%ld: header H=%s is not an entropy floor (finite number >= 0)"), lg->path, lineno,
+                log_note(_("%s:%ld: header H=%s is not an entropy floor (finite number >= 0)"), lg->path, lineno,
                          val);
                 return false;
             }
@@ -314,7 +313,7 @@ static bool tiedlab_line(struct parse *p, char *line, long lineno)
         int cols = 1;
         for (const char *q = line; *q; q++)
             cols += *q == ',';
-        complain(_("%s:%ld: expected 2 columns \"step,loss\", got %d: \"%.60s\""), lg->path, lineno, cols, line);
+        log_note(_("%s:%ld: expected 2 columns \"step,loss\", got %d: \"%.60s\""), lg->path, lineno, cols, line);
         return false;
     }
     *comma = '\0';
@@ -324,11 +323,11 @@ static bool tiedlab_line(struct parse *p, char *line, long lineno)
     long step;
     double loss;
     if (!log_parse_long(s_step, &step)) {
-        complain(_("%s:%ld: step \"%.60s\" is not an integer"), lg->path, lineno, s_step);
+        log_note(_("%s:%ld: step \"%.60s\" is not an integer"), lg->path, lineno, s_step);
         return false;
     }
     if (!log_parse_double(s_loss, &loss)) {
-        complain(_("%s:%ld: loss \"%.60s\" is not a number"), lg->path, lineno, s_loss);
+        log_note(_("%s:%ld: loss \"%.60s\" is not a number"), lg->path, lineno, s_loss);
         return false;
     }
     if (!add_point(lg, &lg->train, _("training"), step, loss, lineno))
@@ -478,7 +477,7 @@ static bool export_line(struct parse *p, char *line, long lineno)
             }
         }
         if (p->col_step < 0 || (p->col_train < 0 && p->col_val < 0)) {
-            complain(_("%s:%ld: a %s export needs a step column and a loss column, got: \"%.80s\""), lg->path,
+            log_note(_("%s:%ld: a %s export needs a step column and a loss column, got: \"%.80s\""), lg->path,
                      lineno, log_format_name(lg->format), line);
             return false;
         }
@@ -493,7 +492,7 @@ static bool export_line(struct parse *p, char *line, long lineno)
     }
     if (p->col_train >= 0 && p->col_train < n && *f[p->col_train]) {
         if (!log_parse_double(f[p->col_train], &x)) {
-            complain(_("%s:%ld: loss \"%.60s\" is not a number"), lg->path, lineno, f[p->col_train]);
+            log_note(_("%s:%ld: loss \"%.60s\" is not a number"), lg->path, lineno, f[p->col_train]);
             return false;
         }
         if (!add_point(lg, &lg->train, _("training"), step, x, lineno))
@@ -503,7 +502,7 @@ static bool export_line(struct parse *p, char *line, long lineno)
     }
     if (p->col_val >= 0 && p->col_val < n && *f[p->col_val]) {
         if (!log_parse_double(f[p->col_val], &x)) {
-            complain(_("%s:%ld: loss \"%.60s\" is not a number"), lg->path, lineno, f[p->col_val]);
+            log_note(_("%s:%ld: loss \"%.60s\" is not a number"), lg->path, lineno, f[p->col_val]);
             return false;
         }
         if (!add_point(lg, &lg->val, _("validation"), step, x, lineno))
@@ -560,7 +559,7 @@ static bool columns_line(struct parse *p, char *line, long lineno)
  * word for: outside strings they become the strings "NaN", ... */
 static char *quote_python_numbers(const char *in, size_t len, size_t *out_len)
 {
-    char *out = grow(NULL, len * 3 + 1);
+    char *out = log_realloc(NULL, len * 3 + 1);
     size_t o = 0;
     bool in_str = false;
     for (size_t i = 0; i < len; i++) {
@@ -615,12 +614,12 @@ static bool hf_read(struct parse *p, const char *text, size_t len)
     json_t *root = json_loadb(q, qlen, 0, &err);
     free(q);
     if (!root) {
-        complain(_("%s:%d:%d: not JSON: %s"), lg->path, err.line, err.column, err.text);
+        log_note(_("%s:%d:%d: not JSON: %s"), lg->path, err.line, err.column, err.text);
         return false;
     }
     json_t *hist = json_is_object(root) ? json_object_get(root, "log_history") : NULL;
     if (!json_is_array(hist)) {
-        complain(_("%s: no \"log_history\" list: not a Trainer's trainer_state.json"), lg->path);
+        log_note(_("%s: no \"log_history\" list: not a Trainer's trainer_state.json"), lg->path);
         json_decref(root);
         return false;
     }
@@ -647,7 +646,7 @@ static bool hf_read(struct parse *p, const char *text, size_t len)
     }
     json_decref(root);
     if (ok && lg->train.n == 0 && lg->val.n == 0) {
-        complain(_("%s: log_history has no \"loss\" or \"eval_loss\" entry"), lg->path);
+        log_note(_("%s: log_history has no \"loss\" or \"eval_loss\" entry"), lg->path);
         return false;
     }
     return ok;
@@ -706,12 +705,12 @@ static void hold(struct held *h, const char *line, long lineno)
 {
     if (h->n == h->cap) {
         h->cap = h->cap ? 2 * h->cap : 64;
-        h->line = grow(h->line, h->cap * sizeof *h->line);
-        h->lineno = grow(h->lineno, h->cap * sizeof *h->lineno);
+        h->line = log_realloc(h->line, h->cap * sizeof *h->line);
+        h->lineno = log_realloc(h->lineno, h->cap * sizeof *h->lineno);
     }
     h->line[h->n] = strdup(line);
     if (!h->line[h->n]) {
-        complain("%s", _("out of memory"));
+        log_note("%s", _("out of memory"));
         exit(2);
     }
     h->lineno[h->n++] = lineno;
@@ -729,12 +728,12 @@ static void held_free(struct held *h)
 static char *slurp(FILE *f, const char *start, size_t *len)
 {
     size_t cap = strlen(start) + 65536, n = strlen(start);
-    char *buf = grow(NULL, cap);
+    char *buf = log_realloc(NULL, cap);
     memcpy(buf, start, n);
     buf[n++] = '\n';
     for (;;) {
         if (cap - n < 65536)
-            buf = grow(buf, cap *= 2);
+            buf = log_realloc(buf, cap *= 2);
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
         if (got == 0)
@@ -754,7 +753,7 @@ bool log_read(struct log *lg, const char *path, enum log_format format, log_firs
     bool use_stdin = strcmp(path, "-") == 0;
     FILE *f = use_stdin ? stdin : fopen(path, "r");
     if (!f) {
-        complain(_("%s: cannot open: %s"), path, strerror(errno));
+        log_note(_("%s: cannot open: %s"), path, strerror(errno));
         return false;
     }
     struct parse p = { .lg = lg, .last_step = -1, .col_val = -1, .first = first, .ctx = ctx };
@@ -767,7 +766,7 @@ bool log_read(struct log *lg, const char *path, enum log_format format, log_firs
     while (ok && (got = getline(&buf, &bufcap, f)) != -1) {
         lineno++;
         if (memchr(buf, '\0', (size_t)got)) {
-            complain(_("%s:%ld: holds NUL bytes: a binary file, not a training log"), path, lineno);
+            log_note(_("%s:%ld: holds NUL bytes: a binary file, not a training log"), path, lineno);
             ok = false;
             break;
         }
@@ -786,7 +785,7 @@ bool log_read(struct log *lg, const char *path, enum log_format format, log_firs
             size_t len;
             char *all = slurp(f, buf, &len);
             if (held.n) {   /* JSON forced on a file that begins with other lines */
-                complain(_("%s:%ld: trainer_state.json must begin with '{'"), path, held.lineno[0]);
+                log_note(_("%s:%ld: trainer_state.json must begin with '{'"), path, held.lineno[0]);
                 ok = false;
             } else {
                 ok = hf_read(&p, all, len);
@@ -803,7 +802,7 @@ bool log_read(struct log *lg, const char *path, enum log_format format, log_firs
             ok = one_line(&p, line, lineno);
     }
     if (ok && ferror(f)) {
-        complain(_("%s:%ld: read error: %s"), path, lineno + 1, strerror(errno));
+        log_note(_("%s:%ld: read error: %s"), path, lineno + 1, strerror(errno));
         ok = false;
     }
     for (size_t i = 0; i < held.n; i++)
@@ -821,11 +820,11 @@ bool log_read(struct log *lg, const char *path, enum log_format format, log_firs
     series_free(&p.eval_train);
     if (ok && lg->train.n == 0 && lg->val.n == 0) {
         if (lg->format == FMT_TIEDLAB)
-            complain(_("%s:%ld: no data rows (expected \"step,loss\" lines)"), path, lineno > 0 ? lineno : 1);
+            log_note(_("%s:%ld: no data rows (expected \"step,loss\" lines)"), path, lineno > 0 ? lineno : 1);
         else if (lg->format == FMT_AUTO || lg->format == FMT_COLUMNS)
-            complain(_("%s: no loss line in %ld lines (formats read: %s)"), path, lineno, log_format_names());
+            log_note(_("%s: no loss line in %ld lines (formats read: %s)"), path, lineno, log_format_names());
         else
-            complain(_("%s: no loss line in %ld lines read as %s"), path, lineno, log_format_name(lg->format));
+            log_note(_("%s: no loss line in %ld lines read as %s"), path, lineno, log_format_name(lg->format));
         ok = false;
     }
     if (ok && lg->train.n == 0) {   /* validation only: judge it as the curve */

@@ -68,4 +68,9 @@ char *log_trim(char *s);                           /* blanks and line ends off b
 bool log_parse_long(const char *s, long *out);     /* the whole string, base 10 */
 bool log_parse_double(const char *s, double *out); /* the whole string; nan and inf too */
 
+/* "losscheck: " and the message, one line on stderr. */
+void log_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* realloc, or "out of memory" and exit 2. */
+void *log_realloc(void *p, size_t n);
+
 #endif

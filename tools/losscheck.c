@@ -63,27 +63,6 @@ static const char *usage(void)
              "[--from-pretrained] [--plot FILE.png] [--ascii] [-q] LOG... (- for standard input)");
 }
 
-__attribute__((format(printf, 1, 2)))
-static void note(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("losscheck: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        note("%s", _("out of memory"));
-        exit(2);
-    }
-    return q;
-}
-
 /* One curve being judged: a log's training or validation points, and what
  * the log and the command line say about it. */
 struct curve {
@@ -453,7 +432,7 @@ static char *find_in_path(const char *prog)
             p = ".";
             dlen = 1;
         }
-        char *cand = xrealloc(NULL, dlen + plen + 2);
+        char *cand = log_realloc(NULL, dlen + plen + 2);
         memcpy(cand, p, dlen);
         cand[dlen] = '/';
         memcpy(cand + dlen + 1, prog, plen + 1);
@@ -498,23 +477,23 @@ static FILE *tmp_open(struct tmpfiles *t)
     if (!dir || !*dir)
         dir = "/tmp";
     size_t len = strlen(dir) + sizeof "/losscheck-XXXXXX";
-    char *name = xrealloc(NULL, len);
+    char *name = log_realloc(NULL, len);
     snprintf(name, len, "%s/losscheck-XXXXXX", dir);
     int fd = mkstemp(name);
     if (fd < 0) {
-        note(_("cannot create a temp file in %s: %s"), dir, strerror(errno));
+        log_note(_("cannot create a temp file in %s: %s"), dir, strerror(errno));
         free(name);
         return NULL;
     }
     FILE *f = fdopen(fd, "w+");
     if (!f) {
-        note(_("cannot open temp file %s: %s"), name, strerror(errno));
+        log_note(_("cannot open temp file %s: %s"), name, strerror(errno));
         close(fd);
         unlink(name);
         free(name);
         return NULL;
     }
-    t->names = xrealloc(t->names, (t->n + 1) * sizeof *t->names);
+    t->names = log_realloc(t->names, (t->n + 1) * sizeof *t->names);
     t->names[t->n++] = name;
     return f;
 }
@@ -565,7 +544,7 @@ static bool plot_curve(FILE *gp, const struct series *c, const char *title, stru
             npts++;
         }
     if (fclose(d) != 0) {
-        note(_("cannot write temp file %s: %s"), tmp->names[tmp->n - 1], strerror(errno));
+        log_note(_("cannot write temp file %s: %s"), tmp->names[tmp->n - 1], strerror(errno));
         return false;
     }
     if (npts == 0)
@@ -582,14 +561,14 @@ static bool write_plot_script(FILE *gp, const struct log *runs, size_t nruns, co
                               bool ascii, struct tmpfiles *tmp)
 {
     /* Reference levels, deduplicated across runs. */
-    double *lnv = xrealloc(NULL, nruns * sizeof *lnv);
+    double *lnv = log_realloc(NULL, nruns * sizeof *lnv);
     size_t n_lnv = 0, n_other = 0, n_floor = 0, n_others_max = 0, n_curves = 0;
     for (size_t i = 0; i < nruns; i++) {
         n_others_max += runs[i].n_others;
         n_curves += runs[i].val.n > 0 ? 2 : 1;
     }
-    double *other = xrealloc(NULL, n_others_max * sizeof *other);
-    double *floors = xrealloc(NULL, nruns * sizeof *floors);
+    double *other = log_realloc(NULL, n_others_max * sizeof *other);
+    double *floors = log_realloc(NULL, nruns * sizeof *floors);
     for (size_t i = 0; i < nruns; i++) {
         long V = vocab_of(&runs[i], o);
         double x = V ? log((double)V) : 0;
@@ -689,7 +668,7 @@ static void plot(const struct log *runs, size_t nruns, const struct options *o, 
 {
     char *gnuplot = find_in_path("gnuplot");
     if (!gnuplot) {
-        note("%s", _("gnuplot not found; install it with: sudo apt-get install gnuplot-nox"));
+        log_note("%s", _("gnuplot not found; install it with: sudo apt-get install gnuplot-nox"));
         return;
     }
     struct tmpfiles tmp = {0};
@@ -705,7 +684,7 @@ static void plot(const struct log *runs, size_t nruns, const struct options *o, 
     char *script_name = tmp.names[0], *err_name = tmp.names[1];
     bool ok = write_plot_script(script, runs, nruns, o, ascii, &tmp);
     if (fclose(script) != 0) {
-        note(_("cannot write gnuplot script: %s"), strerror(errno));
+        log_note(_("cannot write gnuplot script: %s"), strerror(errno));
         ok = false;
     }
 
@@ -715,7 +694,7 @@ static void plot(const struct log *runs, size_t nruns, const struct options *o, 
     if (ok && !ascii) {
         out_fd = open(out_png, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
         if (out_fd < 0) {
-            note(_("cannot write plot %s: %s"), out_png, strerror(errno));
+            log_note(_("cannot write plot %s: %s"), out_png, strerror(errno));
             ok = false;
         }
     }
@@ -732,7 +711,7 @@ static void plot(const struct log *runs, size_t nruns, const struct options *o, 
         posix_spawn_file_actions_destroy(&fa);
         int status = 0;
         if (rc != 0) {
-            note(_("cannot run %s: %s"), gnuplot, strerror(rc));
+            log_note(_("cannot run %s: %s"), gnuplot, strerror(rc));
             ok = false;
         } else {
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -742,10 +721,10 @@ static void plot(const struct log *runs, size_t nruns, const struct options *o, 
                 first_line(err_name, why, sizeof why);
                 const char *sep = why[0] ? ": " : "";
                 if (WIFEXITED(status))
-                    note(_("gnuplot failed (exit status %d)%s%s; no plot made"),
+                    log_note(_("gnuplot failed (exit status %d)%s%s; no plot made"),
                          WEXITSTATUS(status), sep, why);
                 else
-                    note(_("gnuplot failed (signal %d)%s%s; no plot made"), WTERMSIG(status),
+                    log_note(_("gnuplot failed (signal %d)%s%s; no plot made"), WTERMSIG(status),
                          sep, why);
                 ok = false;
             }
@@ -753,7 +732,7 @@ static void plot(const struct log *runs, size_t nruns, const struct options *o, 
     }
     struct stat st;
     if (ok && out_fd >= 0 && fstat(out_fd, &st) == 0 && st.st_size == 0) {
-        note(_("gnuplot wrote nothing to %s; no plot made"), out_png);
+        log_note(_("gnuplot wrote nothing to %s; no plot made"), out_png);
         ok = false;
     }
     if (out_fd >= 0) {
@@ -788,7 +767,7 @@ static char *locale_dir_next_to(const char *path)
     if (slash && dlen == 0)
         dlen = 1; /* "/prog": the directory is "/" */
     const char *dir = slash ? path : ".";
-    char *out = xrealloc(NULL, dlen + sizeof "/locale");
+    char *out = log_realloc(NULL, dlen + sizeof "/locale");
     memcpy(out, dir, dlen);
     memcpy(out + dlen, "/locale", sizeof "/locale");
     return out;
@@ -799,13 +778,13 @@ static char *catalog_dir(const char *argv0)
 {
     const char *env = getenv("TL_LOCALEDIR");
     if (env && *env) {
-        char *out = xrealloc(NULL, strlen(env) + 1);
+        char *out = log_realloc(NULL, strlen(env) + 1);
         memcpy(out, env, strlen(env) + 1);
         return out;
     }
     /* readlink neither terminates nor says whether it truncated: grow until it fits. */
     for (size_t cap = 256; cap <= ((size_t)1 << 20); cap *= 2) {
-        char *exe = xrealloc(NULL, cap);
+        char *exe = log_realloc(NULL, cap);
         ssize_t len = readlink("/proc/self/exe", exe, cap);
         if (len < 0) {
             free(exe);
@@ -872,7 +851,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
     if (a[len] != '\0')
         return NULL;
     if (*i + 1 >= argc) {
-        note(_("%s needs a value"), name);
+        log_note(_("%s needs a value"), name);
         fprintf(stderr, "%s\n", usage());
         exit(2);
     }
@@ -881,7 +860,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 
 static void bad_value(const char *name, const char *val, const char *want)
 {
-    note(_("%s %s: expected %s"), name, val, want);
+    log_note(_("%s %s: expected %s"), name, val, want);
     fprintf(stderr, "%s\n", usage());
     exit(2);
 }
@@ -912,7 +891,7 @@ int main(int argc, char **argv)
     bool ascii = false;
     enum log_format format = FMT_AUTO;
     const char *png = NULL;
-    const char **files = xrealloc(NULL, (size_t)argc * sizeof *files);
+    const char **files = log_realloc(NULL, (size_t)argc * sizeof *files);
     size_t nfiles = 0;
     bool opts_done = false;
 
@@ -967,7 +946,7 @@ int main(int argc, char **argv)
                 bad_value("--plot", "''", _("a file name"));
             png = val;
         } else {
-            note(_("unknown option %s"), a);
+            log_note(_("unknown option %s"), a);
             fprintf(stderr, "%s\n", usage());
             free(files);
             return 2;
@@ -980,14 +959,14 @@ int main(int argc, char **argv)
     }
 
     /* Load everything first; a bad file is reported and left out, exit 2. */
-    struct log *runs = xrealloc(NULL, nfiles * sizeof *runs);
-    bool *told = xrealloc(NULL, nfiles * sizeof *told);
+    struct log *runs = log_realloc(NULL, nfiles * sizeof *runs);
+    bool *told = log_realloc(NULL, nfiles * sizeof *told);
     size_t nruns = 0, n_stdin = 0;
     bool input_error = false;
     for (size_t i = 0; i < nfiles; i++) {
         bool from_stdin = strcmp(files[i], "-") == 0;
         if (from_stdin && n_stdin++) {
-            note("%s", _("standard input (-) can be read only once"));
+            log_note("%s", _("standard input (-) can be read only once"));
             input_error = true;
             continue;
         }
@@ -998,7 +977,7 @@ int main(int argc, char **argv)
             continue;
         }
         if (lg.skipped)
-            note(ngettext("%s: skipped %zu line with no loss in it (line %ld: \"%s\")",
+            log_note(ngettext("%s: skipped %zu line with no loss in it (line %ld: \"%s\")",
                           "%s: skipped %zu lines with no loss in them (the first, line %ld: \"%s\")",
                           lg.skipped),
                  lg.path, lg.skipped, lg.first_skipped, lg.first_skipped_text);

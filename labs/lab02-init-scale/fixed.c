@@ -33,7 +33,7 @@ static void E_is_drawn_within_a_factor_2_of_std_0_02_not_1_and_not_0(void **stat
     tl_config c = tl_config_default();
     tl_model *m;
     assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    double s = std_of(m->E, m->V * c.d);
+    double s = tl_std_of(m->E, m->V * c.d);
     tl_model_destroy(m);
     print_message("std of E %.4f (want the head's scale: 0.01 to 0.04, default %.2f)\n",
                   s, (double)TL_TIED_INIT_STD);

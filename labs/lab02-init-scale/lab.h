@@ -6,18 +6,6 @@
 
 #include <math.h>
 
-/* Standard deviation of n floats, in double. */
-static inline double std_of(const float *w, size_t n)
-{
-    double s = 0.0, ss = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        s += (double)w[i];
-        ss += (double)w[i] * (double)w[i];
-    }
-    double mean = s / (double)n;
-    return sqrt(ss / (double)n - mean * mean);
-}
-
 /* A batch of NB input ids spread over the vocabulary: 0, 4, 8, ..., 252. */
 enum { NB = 64 };
 static inline void spread_ids(int ids[NB])

@@ -88,10 +88,10 @@ int main(int argc, char **argv)
     printf("%s model, softcap %g, V=%zu, d=%zu\n", c.tied ? "tied" : "untied",
            (double)c.softcap, V, d);
     printf("  cfg.init_std          %.4f\n", (double)c.init_std);
-    printf("  measured std of E     %.4f\n", std_of(m->E, m->V * d));
+    printf("  measured std of E     %.4f\n", tl_std_of(m->E, m->V * d));
     printf("  |h| (final RMSNorm)   %.2f   (sqrt(d) = %.2f)\n", hn, sqrt((double)d));
     printf("  std of the logits     %.3f   (healthy: 0.02*sqrt(d) = %.2f)\n",
-           std_of(m->logits, B * V), 0.02 * sqrt((double)d));
+           tl_std_of(m->logits, B * V), 0.02 * sqrt((double)d));
     printf("  own-token logit       %.2f   (logit of the input id itself, mean over %d ids)\n",
            own, B);
     tl_model_destroy(m);

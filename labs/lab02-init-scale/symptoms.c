@@ -35,7 +35,7 @@ static void E_has_std_1_while_the_config_says_0_02(void **state)
     tl_config c = tl_config_default();
     tl_model *m;
     assert_int_equal(tl_model_create(&m, &c), TL_OK);
-    double s = std_of(m->E, m->V * c.d);
+    double s = tl_std_of(m->E, m->V * c.d);
     print_message("std of E %.4f, cfg.init_std %.4f\n", s, (double)c.init_std);
     assert_true(fabs((double)c.init_std - 0.02) < 1e-6);
     assert_true(fabs(s - 1.0) < 0.05);
@@ -55,7 +55,7 @@ static void input_tokens_own_logit_sits_at_the_cap(void **state)
     spread_ids(ids);
     assert_int_equal(tl_model_forward(m, ids, NB), TL_OK);
     double own = own_logit_mean(m, ids, NB);
-    double s = std_of(m->logits, NB * m->head.V);
+    double s = tl_std_of(m->logits, NB * m->head.V);
     print_message("mean own-token logit %.2f (cap 30); std of all logits %.2f (0.16 when healthy)\n",
                   own, s);
     assert_true(own > 25.0);

@@ -39,16 +39,4 @@ static inline tl_model *trained_model(const tl_config *c, size_t steps)
     return m;
 }
 
-/* std of n floats, in double */
-static inline double std_of(const float *w, size_t n)
-{
-    double s = 0.0, ss = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        s += (double)w[i];
-        ss += (double)w[i] * (double)w[i];
-    }
-    double mean = s / (double)n;
-    return sqrt(fmax(ss / (double)n - mean * mean, 0.0));
-}
-
 #endif

@@ -71,9 +71,9 @@ int main(int argc, char **argv)
            back->head.tied ? "tied" : "untied", tl_model_param_count(back),
            (long)tl_model_param_count(back) - (long)tl_model_param_count(m),
            back->head.W == back->E ? "is" : "is not", back->head.dW == back->dE ? "is" : "is not");
-    printf("  E: max |loaded - saved| = %.3g, std %.4f\n", tl_max_abs_diff(back->E, E, V * d), std_of(back->E, V * d));
+    printf("  E: max |loaded - saved| = %.3g, std %.4f\n", tl_max_abs_diff(back->E, E, V * d), tl_std_of(back->E, V * d));
     if (back->head.W != back->E)
-        printf("  head.W: std %.4f, max |head.W - E| = %.3g\n", std_of(back->head.W, back->head.V * d),
+        printf("  head.W: std %.4f, max |head.W - E| = %.3g\n", tl_std_of(back->head.W, back->head.V * d),
                tl_max_abs_diff(back->head.W, back->E, back->head.V * d));
     tl_model_destroy(r.m);
     r.m = back;

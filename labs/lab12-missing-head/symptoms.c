@@ -104,8 +104,8 @@ static void the_loaded_head_is_a_fresh_init_while_E_is_the_saved_E(void **state)
     tl_config c = back->cfg;
     tl_model *fresh;
     assert_int_equal(tl_model_create(&fresh, &c), TL_OK);   /* the file's config: untied, seed 1 */
-    double dE = tl_max_abs_diff(back->E, saved->E, n), sE = std_of(back->E, n);
-    double sW = std_of(back->head.W, n), dfresh = tl_max_abs_diff(back->head.W, fresh->head.W, n);
+    double dE = tl_max_abs_diff(back->E, saved->E, n), sE = tl_std_of(back->E, n);
+    double sW = tl_std_of(back->head.W, n), dfresh = tl_max_abs_diff(back->head.W, fresh->head.W, n);
     print_message("max |E loaded - E saved| = %g (E's std %.4f); head.W's std %.4f (init_std %g), "
                   "max |head.W - a fresh untied model's head| = %g\n", dE, sE, sW, (double)c.init_std, dfresh);
     assert_true(dE == 0.0);
